@@ -1,0 +1,90 @@
+#include "arena.h"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace swkit::detail {
+
+namespace {
+size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+}  // namespace
+
+Arena::Arena(int max_workers, int connection_table_size)
+    : max_workers_(max_workers), table_size_(connection_table_size) {
+  const size_t stats_off = 0;
+  const size_t workers_off = align_up(stats_off + sizeof(StatsBlock), 64);
+  const size_t conns_off = align_up(workers_off + sizeof(WorkerSlot) * max_workers, 64);
+  const size_t sessions_off = align_up(conns_off + sizeof(ConnectionSlot) * table_size_, 64);
+  size_ = align_up(sessions_off + sizeof(SessionEntry) * kSessionListSize, 4096);
+  base_ = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (base_ == MAP_FAILED) {
+    base_ = nullptr;
+    throw std::runtime_error(std::string("mmap shared arena: ") + std::strerror(errno));
+  }
+  auto* bytes = static_cast<char*>(base_);
+  // Anonymous shared memory is zero-filled; placement-new only where a member is not zero.
+  stats_ = new (bytes + stats_off) StatsBlock();
+  workers_ = reinterpret_cast<WorkerSlot*>(bytes + workers_off);
+  for (int i = 0; i < max_workers_; i++) new (&workers_[i]) WorkerSlot();
+  connections_ = reinterpret_cast<ConnectionSlot*>(bytes + conns_off);
+  for (int i = 0; i < table_size_; i++) new (&connections_[i]) ConnectionSlot();
+  sessions_ = reinterpret_cast<SessionEntry*>(bytes + sessions_off);
+  // SessionEntry's non-zero default (fd -1) is never read while session_id is 0: leave the
+  // pages untouched so the 1M-entry list costs memory only where sessions land.
+}
+
+Arena::~Arena() {
+  if (base_) munmap(base_, size_);
+}
+
+uint32_t Arena::allocate_session(int fd) {
+  std::lock_guard<Spinlock> lock(stats_->session_lock);
+  uint32_t sid = stats_->session_round.load(std::memory_order_relaxed);
+  for (uint32_t tries = 0; tries < kSessionListSize; tries++) {
+    sid++;
+    if (sid == 0) sid = 1;  // wraps past 2^32-1 and skips 0
+    SessionEntry& e = session(sid);
+    const auto st = static_cast<SessionState>(e.state.load(std::memory_order_acquire));
+    if (st == SessionState::Active || st == SessionState::Closing) continue;
+    e.fd.store(fd, std::memory_order_relaxed);
+    e.state.store(static_cast<uint8_t>(SessionState::Active), std::memory_order_relaxed);
+    e.session_id.store(sid, std::memory_order_release);
+    stats_->session_round.store(sid, std::memory_order_relaxed);
+    return sid;
+  }
+  return 0;
+}
+
+bool snapshot_connection(Arena& arena, uint32_t sid, ConnectionSnapshot& out) {
+  SessionEntry& e = arena.session(sid);
+  if (e.session_id.load(std::memory_order_acquire) != sid) return false;
+  ConnectionSlot* c = arena.connection(e.fd.load(std::memory_order_relaxed));
+  if (!c || c->session_id.load(std::memory_order_acquire) != sid) return false;
+  out.session_id = sid;
+  out.state = static_cast<ConnState>(c->state.load(std::memory_order_relaxed));
+  out.fd = c->fd;
+  out.server_fd = c->server_fd;
+  out.server_port = c->server_port;
+  out.socket_type = c->socket_type;
+  out.reactor_id = c->reactor_id;
+  out.remote_port = c->remote_port;
+  std::memcpy(out.remote_ip, c->remote_ip, sizeof out.remote_ip);
+  out.remote_ip[sizeof out.remote_ip - 1] = 0;
+  out.owner_worker = c->owner_worker.load(std::memory_order_relaxed);
+  out.close_errno = c->close_errno.load(std::memory_order_relaxed);
+  out.connect_time = c->connect_time.load(std::memory_order_relaxed);
+  out.last_recv_us = c->last_recv_us.load(std::memory_order_relaxed);
+  out.last_send_us = c->last_send_us.load(std::memory_order_relaxed);
+  out.last_dispatch_us = c->last_dispatch_us.load(std::memory_order_relaxed);
+  out.recv_queued = c->recv_queued_bytes.load(std::memory_order_relaxed);
+  out.send_queued = c->send_queued_bytes.load(std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return c->session_id.load(std::memory_order_relaxed) == sid && out.state != ConnState::Free;
+}
+
+}  // namespace swkit::detail

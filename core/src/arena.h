@@ -1,0 +1,148 @@
+// The shared-memory arena (DESIGN §3): one MAP_SHARED|MAP_ANONYMOUS mapping created before the
+// first fork. Every process reads it without IPC.
+//
+// Writers, by field:
+//  - StatsBlock: atomics, updated by any process (relaxed increments).
+//  - WorkerSlot: written by its own worker (status, counters) and by the manager (pid on spawn).
+//  - ConnectionSlot: written by the connection's owner (a reactor thread in PROCESS mode, the
+//    owning worker in BASE mode). Fixed fields are written before session_id is published with a
+//    release store; readers check session_id before and after copying (a seqlock in spirit).
+//  - SessionEntry: written under StatsBlock::session_lock when a session is allocated, then by
+//    the owner when it closes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace swkit::detail {
+
+class Spinlock {
+ public:
+  void lock() {
+    while (flag_.exchange(1, std::memory_order_acquire)) {
+      while (flag_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
+    }
+  }
+  void unlock() { flag_.store(0, std::memory_order_release); }
+
+ private:
+  std::atomic<int> flag_{0};
+};
+
+enum class WorkerType : int32_t { None = 0, Event = 1, Task = 2, User = 3 };
+
+struct alignas(64) StatsBlock {
+  std::atomic<int64_t> start_time{0};
+  std::atomic<int64_t> connection_num{0};
+  std::atomic<int64_t> abort_count{0};
+  std::atomic<int64_t> accept_count{0};
+  std::atomic<int64_t> close_count{0};
+  std::atomic<int64_t> dispatch_count{0};
+  std::atomic<int64_t> request_count{0};
+  std::atomic<int64_t> response_count{0};
+  std::atomic<int64_t> total_recv_bytes{0};
+  std::atomic<int64_t> total_send_bytes{0};
+  std::atomic<uint64_t> pipe_packet_msg_id{0};
+  std::atomic<int64_t> concurrency{0};
+  std::atomic<uint32_t> session_round{0};
+  std::atomic<int32_t> min_fd{0};
+  std::atomic<int32_t> max_fd{0};
+  std::atomic<uint32_t> dispatch_round{0};
+  std::atomic<int32_t> master_pid{0};
+  std::atomic<int32_t> manager_pid{0};
+  std::atomic<int32_t> shutting_down{0};
+  Spinlock session_lock;
+};
+
+struct alignas(64) WorkerSlot {
+  std::atomic<int32_t> pid{0};
+  std::atomic<int32_t> status{0};  // WorkerStatus
+  std::atomic<int32_t> type{0};    // WorkerType
+  std::atomic<int32_t> last_exit_status{0};
+  std::atomic<int64_t> start_time{0};
+  std::atomic<int64_t> request_count{0};
+  std::atomic<int64_t> response_count{0};
+  std::atomic<int64_t> dispatch_count{0};
+  std::atomic<int64_t> concurrency{0};
+  std::atomic<int64_t> respawn_count{0};
+};
+
+enum class ConnState : uint8_t { Free = 0, Active = 1, Closing = 2 };
+enum class CloseReason : uint8_t { None = 0, Client = 1, Server = 2, Reset = 3, Error = 4 };
+
+struct ConnectionSlot {
+  std::atomic<uint32_t> session_id{0};
+  std::atomic<uint8_t> state{0};  // ConnState
+  std::atomic<uint8_t> close_reason{0};
+  int32_t fd = -1;
+  int32_t server_fd = -1;
+  int32_t server_port = 0;
+  int32_t socket_type = 0;
+  int32_t reactor_id = 0;
+  int32_t remote_port = 0;
+  char remote_ip[48] = {};
+  std::atomic<int32_t> owner_worker{-1};  // the worker that got onConnect (runs onClose)
+  std::atomic<int32_t> close_errno{0};
+  std::atomic<int64_t> connect_time{0};
+  std::atomic<int64_t> last_recv_us{0};      // wall clock, microseconds
+  std::atomic<int64_t> last_send_us{0};
+  std::atomic<int64_t> last_dispatch_us{0};
+  std::atomic<int64_t> recv_queued_bytes{0};
+  std::atomic<int64_t> send_queued_bytes{0};
+};
+
+enum class SessionState : uint8_t { Free = 0, Active = 1, Closing = 2, Closed = 3 };
+
+struct SessionEntry {
+  std::atomic<uint32_t> session_id{0};
+  std::atomic<int32_t> fd{-1};
+  std::atomic<uint8_t> state{0};  // SessionState
+};
+
+// Owns the mapping. Construct before forking; children use the same addresses.
+class Arena {
+ public:
+  static constexpr uint32_t kSessionListSize = 1u << 20;
+
+  Arena(int max_workers, int connection_table_size);
+  ~Arena();
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  StatsBlock& stats() { return *stats_; }
+  WorkerSlot& worker(int id) { return workers_[id]; }
+  int max_workers() const { return max_workers_; }
+  ConnectionSlot* connection(int fd) {
+    return fd >= 0 && fd < table_size_ ? &connections_[fd] : nullptr;
+  }
+  int table_size() const { return table_size_; }
+  SessionEntry& session(uint32_t sid) { return sessions_[sid & (kSessionListSize - 1)]; }
+
+  // Allocates the next session id for fd (skips 0 and ids whose slot is still in use).
+  uint32_t allocate_session(int fd);
+
+ private:
+  void* base_ = nullptr;
+  size_t size_ = 0;
+  StatsBlock* stats_ = nullptr;
+  WorkerSlot* workers_ = nullptr;
+  int max_workers_ = 0;
+  ConnectionSlot* connections_ = nullptr;
+  int table_size_ = 0;
+  SessionEntry* sessions_ = nullptr;
+};
+
+// Copies a connection slot consistently; false when the session is gone or reused.
+struct ConnectionSnapshot {
+  uint32_t session_id;
+  ConnState state;
+  int fd, server_fd, server_port, socket_type, reactor_id, remote_port, owner_worker, close_errno;
+  char remote_ip[48];
+  int64_t connect_time, last_recv_us, last_send_us, last_dispatch_us, recv_queued, send_queued;
+};
+bool snapshot_connection(Arena& arena, uint32_t sid, ConnectionSnapshot& out);
+
+}  // namespace swkit::detail

@@ -1,0 +1,52 @@
+// The validated, typed form of Settings that the runtime reads. Internal to core.
+#pragma once
+
+#include <string>
+
+#include "swkit/settings.h"
+
+namespace swkit::detail {
+
+enum class Framing { None, Length, Eof };
+
+struct Config {
+  int reactor_num = 0;  // 0 = default: min(cpu count, worker_num)
+  int worker_num = 0;   // 0 = default: cpu count
+  int backlog = 512;
+  int max_connection = 0;  // 0 = default: min(100000, RLIMIT_NOFILE)
+  int dispatch_mode = 2;
+  bool open_tcp_nodelay = false;
+  std::string log_file;
+  int log_level = 2;  // SWOOLE_LOG_INFO
+  std::string pid_file;
+  bool daemonize = false;
+  long long package_max_length = 2 * 1024 * 1024;
+  long long buffer_output_size = 2 * 1024 * 1024;
+  long long socket_buffer_size = 8 * 1024 * 1024;
+  bool open_length_check = false;
+  char package_length_type = 'N';
+  int package_length_offset = 0;
+  int package_body_offset = 0;
+  bool open_eof_check = false;
+  std::string package_eof = "\r\n";
+  bool enable_unsafe_event = false;
+  double max_wait_time = 3.0;
+
+  Framing framing() const {
+    if (open_length_check) return Framing::Length;
+    if (open_eof_check) return Framing::Eof;
+    return Framing::None;
+  }
+};
+
+// Validates and stores one key. Throws ConfigError naming the key and the accepted range.
+void apply_setting(Config& cfg, const std::string& key, const SettingValue& value);
+
+// Fills the defaults that depend on the machine (cpu count, fd limit) and checks the settings
+// against each other. Throws ConfigError.
+void finalize_config(Config& cfg);
+
+// Size in bytes of a package_length_type code, 0 if the code is unknown.
+int length_type_size(char type);
+
+}  // namespace swkit::detail

@@ -1,0 +1,319 @@
+#include "connection.h"
+
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "log.h"
+#include "protocol.h"
+#include "swkit/errors.h"
+
+namespace swkit::detail {
+
+namespace {
+constexpr size_t kReadChunk = 64 * 1024;
+
+int64_t now_us() { return static_cast<int64_t>(wall_time() * 1e6); }
+
+void update_fd_range(StatsBlock& st, int fd) {
+  int cur = st.max_fd.load(std::memory_order_relaxed);
+  while (fd > cur && !st.max_fd.compare_exchange_weak(cur, fd)) {
+  }
+  cur = st.min_fd.load(std::memory_order_relaxed);
+  while ((cur == 0 || fd < cur) && !st.min_fd.compare_exchange_weak(cur, fd)) {
+  }
+}
+}  // namespace
+
+std::string format_ip(const sockaddr_storage& addr, int* port) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+    inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
+    if (port) *port = ntohs(a->sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+    inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
+    if (port) *port = ntohs(a->sin6_port);
+  }
+  return buf;
+}
+
+ConnectionSet::ConnectionSet(EventLoop& loop, Arena& arena, const Config& cfg,
+                             ConnectionHost& host, int reactor_id)
+    : loop_(loop), arena_(arena), cfg_(cfg), host_(host), reactor_id_(reactor_id) {
+  read_buf_.resize(kReadChunk);
+}
+
+ConnectionSet::~ConnectionSet() { release_all(); }
+
+bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_storage& peer) {
+  StatsBlock& st = arena_.stats();
+  ConnectionSlot* slot = arena_.connection(fd);
+  if (!slot ||
+      st.connection_num.load(std::memory_order_relaxed) >= cfg_.max_connection) {
+    log_warn("too many connections: refusing fd {} (max_connection = {})", fd,
+             cfg_.max_connection);
+    st.abort_count.fetch_add(1, std::memory_order_relaxed);
+    ::close(fd);
+    return false;
+  }
+  if (cfg_.open_tcp_nodelay) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  const uint32_t sid = arena_.allocate_session(fd);
+  if (sid == 0) {
+    st.abort_count.fetch_add(1, std::memory_order_relaxed);
+    ::close(fd);
+    return false;
+  }
+  int port = 0;
+  const std::string ip = format_ip(peer, &port);
+  slot->fd = fd;
+  slot->server_fd = listener.fd;
+  slot->server_port = listener.port;
+  slot->socket_type = listener.sock_type;
+  slot->reactor_id = reactor_id_;
+  slot->remote_port = port;
+  std::snprintf(slot->remote_ip, sizeof slot->remote_ip, "%s", ip.c_str());
+  slot->owner_worker.store(-1, std::memory_order_relaxed);
+  slot->close_errno.store(0, std::memory_order_relaxed);
+  slot->close_reason.store(0, std::memory_order_relaxed);
+  const int64_t now = now_us();
+  slot->connect_time.store(now / 1000000, std::memory_order_relaxed);
+  slot->last_recv_us.store(0, std::memory_order_relaxed);
+  slot->last_send_us.store(0, std::memory_order_relaxed);
+  slot->last_dispatch_us.store(0, std::memory_order_relaxed);
+  slot->recv_queued_bytes.store(0, std::memory_order_relaxed);
+  slot->send_queued_bytes.store(0, std::memory_order_relaxed);
+  slot->state.store(static_cast<uint8_t>(ConnState::Active), std::memory_order_relaxed);
+  slot->session_id.store(sid, std::memory_order_release);
+
+  st.accept_count.fetch_add(1, std::memory_order_relaxed);
+  st.connection_num.fetch_add(1, std::memory_order_relaxed);
+  update_fd_range(st, fd);
+
+  Connection& c = by_session_[sid];
+  c.fd = fd;
+  c.session_id = sid;
+  c.server_fd = listener.fd;
+  by_fd_[fd] = sid;
+  loop_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t ev) { on_event(fd, ev); });
+  host_.on_open(c);
+  return true;
+}
+
+Connection* ConnectionSet::find(uint32_t session_id) {
+  auto it = by_session_.find(session_id);
+  return it == by_session_.end() ? nullptr : &it->second;
+}
+
+void ConnectionSet::on_event(int fd, uint32_t events) {
+  auto it = by_fd_.find(fd);
+  if (it == by_fd_.end()) return;
+  const uint32_t sid = it->second;
+  Connection* c = find(sid);
+  if (!c || c->closing) return;
+  if (events & EPOLLOUT) write_to(*c);
+  c = find(sid);
+  if (c && !c->closing && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) read_from(*c);
+}
+
+void ConnectionSet::read_from(Connection& c) {
+  StatsBlock& st = arena_.stats();
+  const uint32_t sid = c.session_id;
+  for (int round = 0; round < 16; round++) {
+    ssize_t n = ::recv(c.fd, read_buf_.data(), read_buf_.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return;
+      begin_close(c, CloseReason::Error, errno);
+      return;
+    }
+    if (n == 0) {
+      begin_close(c, CloseReason::Client, 0);
+      return;
+    }
+    st.total_recv_bytes.fetch_add(n, std::memory_order_relaxed);
+    ConnectionSlot* slot = arena_.connection(c.fd);
+    slot->last_recv_us.store(now_us(), std::memory_order_relaxed);
+    std::string_view data(read_buf_.data(), n);
+    if (cfg_.framing() == Framing::None) {
+      host_.on_packet(c, data);
+    } else {
+      c.in.append(data);
+      size_t off = 0;
+      for (;;) {
+        FrameResult fr = next_frame(cfg_, std::string_view(c.in).substr(off));
+        if (fr.error) {
+          log_warn("session#{}: package exceeds package_max_length ({} bytes), closing (error {})",
+                   sid, cfg_.package_max_length, fr.error);
+          c.in.clear();
+          begin_close(c, CloseReason::Error, 0);
+          return;
+        }
+        if (fr.length == 0) break;
+        host_.on_packet(c, std::string_view(c.in).substr(off, fr.length));
+        if (!find(sid) || c.closing) return;
+        off += fr.length;
+      }
+      c.in.erase(0, off);
+      slot->recv_queued_bytes.store(static_cast<int64_t>(c.in.size()), std::memory_order_relaxed);
+    }
+    // The host may have closed the connection from inside on_packet (BASE mode).
+    if (!find(sid) || c.closing) return;
+    if (static_cast<size_t>(n) < read_buf_.size()) return;
+  }
+}
+
+bool ConnectionSet::send(uint32_t session_id, std::string_view data) {
+  Connection* c = find(session_id);
+  if (!c || c->closing || c->close_after_flush) return false;
+  if (c->out.size() == c->out_off) {
+    // Nothing queued: write straight away, queue only the rest.
+    c->out.clear();
+    c->out_off = 0;
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = ::send(c->fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) break;
+        begin_close(*c, CloseReason::Error, errno);
+        return false;
+      }
+      off += n;
+    }
+    arena_.stats().total_send_bytes.fetch_add(off, std::memory_order_relaxed);
+    ConnectionSlot* slot = arena_.connection(c->fd);
+    slot->last_send_us.store(now_us(), std::memory_order_relaxed);
+    if (off == data.size()) return true;
+    c->out.assign(data.substr(off));
+    slot->send_queued_bytes.store(static_cast<int64_t>(c->out.size()), std::memory_order_relaxed);
+    update_watch(*c);
+    return true;
+  }
+  c->out.append(data);
+  arena_.connection(c->fd)->send_queued_bytes.store(
+      static_cast<int64_t>(c->out.size() - c->out_off), std::memory_order_relaxed);
+  return true;
+}
+
+void ConnectionSet::write_to(Connection& c) {
+  size_t written = 0;
+  while (c.out_off < c.out.size()) {
+    ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) break;
+      begin_close(c, CloseReason::Error, errno);
+      return;
+    }
+    c.out_off += n;
+    written += n;
+  }
+  ConnectionSlot* slot = arena_.connection(c.fd);
+  if (written) {
+    arena_.stats().total_send_bytes.fetch_add(written, std::memory_order_relaxed);
+    slot->last_send_us.store(now_us(), std::memory_order_relaxed);
+  }
+  if (c.out_off == c.out.size()) {
+    c.out.clear();
+    c.out_off = 0;
+  } else if (c.out_off > (1u << 20)) {
+    c.out.erase(0, c.out_off);
+    c.out_off = 0;
+  }
+  slot->send_queued_bytes.store(static_cast<int64_t>(c.out.size() - c.out_off),
+                                std::memory_order_relaxed);
+  if (c.out.empty() && c.close_after_flush) {
+    begin_close(c, c.reason == CloseReason::None ? CloseReason::Server : c.reason, 0);
+    return;
+  }
+  update_watch(c);
+}
+
+void ConnectionSet::update_watch(Connection& c) {
+  if (c.closing) return;
+  const bool want_out = c.out_off < c.out.size();
+  loop_.modify(c.fd, EPOLLIN | EPOLLRDHUP | (want_out ? static_cast<uint32_t>(EPOLLOUT) : 0u));
+}
+
+void ConnectionSet::close(uint32_t session_id, bool reset) {
+  Connection* c = find(session_id);
+  if (!c || c->closing) return;
+  if (!reset && c->out_off < c->out.size()) {
+    c->close_after_flush = true;
+    c->reason = CloseReason::Server;
+    update_watch(*c);
+    return;
+  }
+  if (reset) {
+    linger lg{1, 0};  // RST instead of FIN: queued data is dropped on purpose
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  }
+  begin_close(*c, reset ? CloseReason::Reset : CloseReason::Server, 0);
+}
+
+void ConnectionSet::begin_close(Connection& c, CloseReason reason, int err) {
+  if (c.closing) return;
+  c.closing = true;
+  c.reason = reason;
+  c.closing_since_us = monotonic_us();
+  loop_.remove(c.fd);
+  ConnectionSlot* slot = arena_.connection(c.fd);
+  slot->close_errno.store(err, std::memory_order_relaxed);
+  slot->close_reason.store(static_cast<uint8_t>(reason), std::memory_order_relaxed);
+  slot->state.store(static_cast<uint8_t>(ConnState::Closing), std::memory_order_relaxed);
+  arena_.session(c.session_id)
+      .state.store(static_cast<uint8_t>(SessionState::Closing), std::memory_order_release);
+  if (reason != CloseReason::Client) ::shutdown(c.fd, SHUT_RDWR);
+  host_.on_closed(c);
+}
+
+void ConnectionSet::release(uint32_t session_id) {
+  auto it = by_session_.find(session_id);
+  if (it == by_session_.end()) return;
+  Connection& c = it->second;
+  loop_.remove(c.fd);
+  ConnectionSlot* slot = arena_.connection(c.fd);
+  SessionEntry& e = arena_.session(session_id);
+  e.state.store(static_cast<uint8_t>(SessionState::Closed), std::memory_order_release);
+  slot->state.store(static_cast<uint8_t>(ConnState::Free), std::memory_order_relaxed);
+  slot->session_id.store(0, std::memory_order_release);
+  slot->send_queued_bytes.store(0, std::memory_order_relaxed);
+  slot->recv_queued_bytes.store(0, std::memory_order_relaxed);
+  StatsBlock& st = arena_.stats();
+  st.close_count.fetch_add(1, std::memory_order_relaxed);
+  st.connection_num.fetch_sub(1, std::memory_order_relaxed);
+  by_fd_.erase(c.fd);
+  ::close(c.fd);
+  by_session_.erase(it);
+}
+
+void ConnectionSet::release_all() {
+  std::vector<uint32_t> ids;
+  ids.reserve(by_session_.size());
+  for (const auto& [sid, c] : by_session_) ids.push_back(sid);
+  for (uint32_t sid : ids) release(sid);
+}
+
+void ConnectionSet::expire_closing(int64_t older_than_us) {
+  const int64_t now = monotonic_us();
+  std::vector<uint32_t> ids;
+  for (const auto& [sid, c] : by_session_) {
+    if (c.closing && now - c.closing_since_us > older_than_us) ids.push_back(sid);
+  }
+  for (uint32_t sid : ids) {
+    log_warn("session#{}: no onClose answer from its worker, releasing it", sid);
+    release(sid);
+  }
+}
+
+}  // namespace swkit::detail

@@ -1,0 +1,91 @@
+// ConnectionSet: the TCP connections one owner holds (a reactor thread in PROCESS mode, an event
+// worker in BASE mode): reading and framing, the output queue, closing, and the connection's
+// row in the shared arena. Not thread safe, but in loop.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "arena.h"
+#include "config.h"
+#include "event_loop.h"
+
+namespace swkit::detail {
+
+struct Connection {
+  int fd = -1;
+  uint32_t session_id = 0;
+  int server_fd = -1;
+  std::string in;    // received, not yet a complete packet
+  std::string out;   // queued for the client
+  size_t out_off = 0;
+  bool close_after_flush = false;
+  bool closing = false;      // onClose pending: no more reads or writes
+  int64_t closing_since_us = 0;
+  CloseReason reason = CloseReason::None;
+};
+
+// What the owner does with a connection's events.
+class ConnectionHost {
+ public:
+  virtual ~ConnectionHost() = default;
+  virtual void on_open(Connection& c) = 0;
+  virtual void on_packet(Connection& c, std::string_view packet) = 0;
+  // The connection stopped (peer closed, error, or a server-side close was flushed). The host
+  // runs or schedules onClose, then calls ConnectionSet::release().
+  virtual void on_closed(Connection& c) = 0;
+};
+
+struct ListenerInfo {
+  int fd = -1;
+  int port = 0;
+  int sock_type = 0;
+};
+
+class ConnectionSet {
+ public:
+  ConnectionSet(EventLoop& loop, Arena& arena, const Config& cfg, ConnectionHost& host,
+                int reactor_id);
+  ~ConnectionSet();
+
+  // Takes ownership of an accepted socket. Returns false (and closes fd) when the table is full.
+  bool adopt(int fd, const ListenerInfo& listener, const sockaddr_storage& peer);
+  // Queues data; false when the session is not here or is closing.
+  bool send(uint32_t session_id, std::string_view data);
+  // Server-side close: flushes queued output first unless reset.
+  void close(uint32_t session_id, bool reset);
+  // Final step after onClose: closes the fd and frees the arena row.
+  void release(uint32_t session_id);
+  // Closes everything at shutdown, without callbacks.
+  void release_all();
+  // Releases connections whose onClose answer is overdue (the worker died holding it).
+  void expire_closing(int64_t older_than_us);
+
+  Connection* find(uint32_t session_id);
+  size_t size() const { return by_session_.size(); }
+
+ private:
+  void on_event(int fd, uint32_t events);
+  void read_from(Connection& c);
+  void write_to(Connection& c);
+  void begin_close(Connection& c, CloseReason reason, int err);
+  void update_watch(Connection& c);
+
+  EventLoop& loop_;
+  Arena& arena_;
+  const Config& cfg_;
+  ConnectionHost& host_;
+  int reactor_id_;
+  std::unordered_map<uint32_t, Connection> by_session_;
+  std::unordered_map<int, uint32_t> by_fd_;
+  std::string read_buf_;
+};
+
+std::string format_ip(const sockaddr_storage& addr, int* port);
+
+}  // namespace swkit::detail

@@ -1,0 +1,76 @@
+// A small epoll event loop with two kinds of events, file and time (in the spirit of Redis'
+// ae.c), plus post() for work handed over by other threads. One loop per thread; everything but
+// post() and stop() is "not thread safe, but in loop".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <vector>
+
+namespace swkit::detail {
+
+class EventLoop {
+ public:
+  using IoHandler = std::function<void(uint32_t events)>;
+  using TimerHandler = std::function<void()>;
+
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Registers fd with EPOLLIN/EPOLLOUT/... (edge or level as given). One handler per fd.
+  void add(int fd, uint32_t events, IoHandler handler);
+  void modify(int fd, uint32_t events);
+  // Removes fd; a pending event for it in the current batch is dropped. Does not close fd.
+  void remove(int fd);
+  bool has(int fd) const;
+
+  // Timers in milliseconds; interval_ms > 0 repeats. Returns an id for cancel().
+  uint64_t add_timer(double delay_ms, TimerHandler fn, double interval_ms = 0);
+  bool cancel_timer(uint64_t id);
+
+  // Thread safe: runs fn on the loop's thread at its next iteration.
+  void post(std::function<void()> fn);
+  // Thread safe: makes run() return after the current iteration.
+  void stop();
+
+  void run();
+  // One iteration with a wait of at most timeout_ms (-1 = until an event).
+  void run_once(int timeout_ms);
+  bool stopping() const { return stop_requested_; }
+
+ private:
+  struct Slot {
+    IoHandler handler;
+    uint32_t generation = 0;
+    bool active = false;
+  };
+  struct Timer {
+    TimerHandler fn;
+    double interval_ms;
+  };
+
+  int next_timeout_ms(int cap) const;
+  void run_timers();
+  void run_posted();
+
+  int epfd_ = -1;
+  int wakefd_ = -1;
+  std::vector<Slot> slots_;
+  std::multimap<int64_t, uint64_t> timer_queue_;  // due time (us, monotonic) -> id
+  std::map<uint64_t, std::pair<Timer, int64_t>> timers_;
+  uint64_t next_timer_id_ = 1;
+  std::mutex posted_mutex_;
+  std::vector<std::function<void()>> posted_;
+  volatile bool stop_requested_ = false;
+};
+
+// Monotonic clock in microseconds.
+int64_t monotonic_us();
+// Wall clock in seconds, with microseconds.
+double wall_time();
+
+}  // namespace swkit::detail

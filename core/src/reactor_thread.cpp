@@ -1,0 +1,180 @@
+#include "reactor_thread.h"
+
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "log.h"
+
+namespace swkit::detail {
+
+namespace {
+// How long a connection may wait for its worker's onClose answer before it is released anyway
+// (the worker died holding the close event).
+constexpr int64_t kCloseAckTimeoutUs = 10'000'000;
+}  // namespace
+
+ReactorThread::ReactorThread(ServerImpl& s, int id)
+    : s_(s), id_(id), bus_(&s.arena->stats().pipe_packet_msg_id),
+      conns_(loop_, *s.arena, s.cfg, *this, id) {
+  for (auto& pair : s_.pipes) to_worker_fds_.push_back(::dup(pair[0]));
+  for (int j = id_; j < static_cast<int>(s_.pipes.size()); j += s_.cfg.reactor_num) {
+    const int fd = s_.pipes[j][0];
+    loop_.add(fd, EPOLLIN, [this, fd](uint32_t) {
+      bus_.receive(fd, [this](const Message& m) { on_pipe_message(m); }, 32,
+                   static_cast<uint64_t>(s_.cfg.buffer_output_size));
+    });
+  }
+  loop_.add_timer(1000, [this] { conns_.expire_closing(kCloseAckTimeoutUs); }, 1000);
+}
+
+ReactorThread::~ReactorThread() {
+  stop_and_join();
+  for (int fd : to_worker_fds_) ::close(fd);
+}
+
+void ReactorThread::start() {
+  thread_ = std::thread([this] {
+    try {
+      loop_.run();
+    } catch (const std::exception& e) {
+      log_error("reactor#{} stopped: {}", id_, e.what());
+    }
+    conns_.release_all();
+  });
+}
+
+void ReactorThread::adopt(int fd, const sockaddr_storage& peer) {
+  loop_.post([this, fd, peer] {
+    conns_.adopt(fd, ListenerInfo{s_.listen_fd, s_.port, s_.sock_type}, peer);
+  });
+}
+
+void ReactorThread::stop_and_join() {
+  if (thread_.joinable()) {
+    loop_.stop();
+    thread_.join();
+  }
+}
+
+int ReactorThread::pick_worker(const Connection& c) {
+  const int n = s_.cfg.worker_num;
+  StatsBlock& st = s_.arena->stats();
+  switch (s_.cfg.dispatch_mode) {
+    case 1:
+      return static_cast<int>(st.dispatch_round.fetch_add(1, std::memory_order_relaxed) % n);
+    case 3: {
+      // Round robin over idle workers; when none is idle, the next in turn (Swoole's rule).
+      const uint32_t start = st.dispatch_round.fetch_add(1, std::memory_order_relaxed);
+      for (int i = 0; i < n; i++) {
+        const int w = static_cast<int>((start + i) % n);
+        if (s_.arena->worker(w).status.load(std::memory_order_relaxed) == kWorkerIdle &&
+            s_.arena->worker(w).concurrency.load(std::memory_order_relaxed) == 0) {
+          return w;
+        }
+      }
+      return static_cast<int>(start % n);
+    }
+    case 4: {
+      ConnectionSlot* slot = s_.arena->connection(c.fd);
+      in6_addr a6{};
+      in_addr a4{};
+      if (inet_pton(AF_INET, slot->remote_ip, &a4) == 1) return ntohl(a4.s_addr) % n;
+      if (inet_pton(AF_INET6, slot->remote_ip, &a6) == 1) {
+        uint32_t h = 0;
+        for (unsigned char b : a6.s6_addr) h = h * 31 + b;
+        return h % n;
+      }
+      return c.fd % n;
+    }
+    default:
+      return c.fd % n;
+  }
+}
+
+void ReactorThread::to_worker(int worker, MessageHeader head, std::string_view payload) {
+  const int fd = to_worker_fds_[worker];
+  head.time = wall_time();
+  head.reactor_id = static_cast<int16_t>(id_);
+  if (!bus_.send(fd, head, payload)) {
+    log_error("reactor#{}: IPC write to worker#{} failed: {}", id_, worker, std::strerror(errno));
+    return;
+  }
+  if (bus_.has_pending(fd) && !loop_.has(fd)) {
+    loop_.add(fd, EPOLLOUT, [this, fd](uint32_t) {
+      bus_.flush(fd);
+      if (!bus_.has_pending(fd)) loop_.remove(fd);
+    });
+  }
+}
+
+void ReactorThread::on_open(Connection& c) {
+  if (!s_.connection_events_enabled()) return;
+  const int w = pick_worker(c);
+  s_.arena->connection(c.fd)->owner_worker.store(w, std::memory_order_relaxed);
+  if (!s_.cb.on_connect) return;
+  MessageHeader h{};
+  h.type = MsgType::Connect;
+  h.session_id = c.session_id;
+  h.server_fd = c.server_fd;
+  h.worker_id = -1;
+  to_worker(w, h, {});
+}
+
+void ReactorThread::on_packet(Connection& c, std::string_view packet) {
+  const int w = pick_worker(c);
+  StatsBlock& st = s_.arena->stats();
+  WorkerSlot& ws = s_.arena->worker(w);
+  st.dispatch_count.fetch_add(1, std::memory_order_relaxed);
+  st.concurrency.fetch_add(1, std::memory_order_relaxed);
+  ws.dispatch_count.fetch_add(1, std::memory_order_relaxed);
+  ws.concurrency.fetch_add(1, std::memory_order_relaxed);
+  MessageHeader h{};
+  h.type = MsgType::Data;
+  h.session_id = c.session_id;
+  h.server_fd = c.server_fd;
+  h.worker_id = -1;
+  to_worker(w, h, packet);
+}
+
+void ReactorThread::on_closed(Connection& c) {
+  const int owner = s_.arena->connection(c.fd)->owner_worker.load(std::memory_order_relaxed);
+  if (!s_.cb.on_close || owner < 0) {
+    // Nobody runs onClose: the fd can go now.
+    const uint32_t sid = c.session_id;
+    loop_.post([this, sid] { conns_.release(sid); });
+    return;
+  }
+  MessageHeader h{};
+  h.type = MsgType::Close;
+  h.session_id = c.session_id;
+  h.server_fd = c.server_fd;
+  h.worker_id = -1;
+  to_worker(owner, h, {});
+}
+
+void ReactorThread::on_pipe_message(const Message& m) {
+  const MessageHeader& h = *m.head;
+  switch (h.type) {
+    case MsgType::Send:
+      if (!conns_.send(h.session_id, m.payload)) {
+        log_debug("reactor#{}: dropped {} bytes for closed session#{}", id_, m.payload.size(),
+                  h.session_id);
+      }
+      break;
+    case MsgType::CloseReq:
+    case MsgType::ResetReq:
+      conns_.close(h.session_id, h.type == MsgType::ResetReq);
+      break;
+    case MsgType::CloseAck:
+      conns_.release(h.session_id);
+      break;
+    default:
+      log_warn("reactor#{}: unexpected IPC message type {}", id_, static_cast<int>(h.type));
+  }
+}
+
+}  // namespace swkit::detail

@@ -1,0 +1,45 @@
+// A reactor thread of the PROCESS-mode master: owns the connections handed to it, reads and
+// frames client data, dispatches it to event workers, and writes what workers send back.
+// It never calls user code.
+#pragma once
+
+#include <thread>
+#include <vector>
+
+#include "connection.h"
+#include "event_loop.h"
+#include "message_bus.h"
+#include "server_impl.h"
+
+namespace swkit::detail {
+
+class ReactorThread : public ConnectionHost {
+ public:
+  ReactorThread(ServerImpl& s, int id);
+  ~ReactorThread() override;
+
+  void start();
+  // Thread safe: hands an accepted socket to this thread.
+  void adopt(int fd, const sockaddr_storage& peer);
+  // Thread safe: stops the loop, closes every connection, joins.
+  void stop_and_join();
+
+ private:
+  void on_open(Connection& c) override;
+  void on_packet(Connection& c, std::string_view packet) override;
+  void on_closed(Connection& c) override;
+
+  void on_pipe_message(const Message& m);
+  int pick_worker(const Connection& c);
+  void to_worker(int worker, MessageHeader head, std::string_view payload);
+
+  ServerImpl& s_;
+  int id_;
+  EventLoop loop_;
+  MessageBus bus_;
+  ConnectionSet conns_;
+  std::vector<int> to_worker_fds_;  // dup of every pair's master end, for writing
+  std::thread thread_;
+};
+
+}  // namespace swkit::detail
