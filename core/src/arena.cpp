@@ -19,7 +19,8 @@ Arena::Arena(int max_workers, int connection_table_size)
   const size_t stats_off = 0;
   const size_t workers_off = align_up(stats_off + sizeof(StatsBlock), 64);
   const size_t conns_off = align_up(workers_off + sizeof(WorkerSlot) * max_workers, 64);
-  const size_t sessions_off = align_up(conns_off + sizeof(ConnectionSlot) * table_size_, 64);
+  const size_t free_off = align_up(conns_off + sizeof(ConnectionSlot) * table_size_, 64);
+  const size_t sessions_off = align_up(free_off + sizeof(int32_t) * table_size_, 64);
   size_ = align_up(sessions_off + sizeof(SessionEntry) * kSessionListSize, 4096);
   base_ = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (base_ == MAP_FAILED) {
@@ -33,6 +34,7 @@ Arena::Arena(int max_workers, int connection_table_size)
   for (int i = 0; i < max_workers_; i++) new (&workers_[i]) WorkerSlot();
   connections_ = reinterpret_cast<ConnectionSlot*>(bytes + conns_off);
   for (int i = 0; i < table_size_; i++) new (&connections_[i]) ConnectionSlot();
+  free_rows_ = reinterpret_cast<int32_t*>(bytes + free_off);
   sessions_ = reinterpret_cast<SessionEntry*>(bytes + sessions_off);
   // SessionEntry's non-zero default (fd -1) is never read while session_id is 0: leave the
   // pages untouched so the 1M-entry list costs memory only where sessions land.
@@ -42,8 +44,25 @@ Arena::~Arena() {
   if (base_) munmap(base_, size_);
 }
 
-uint32_t Arena::allocate_session(int fd) {
+int Arena::rows_in_use() {
   std::lock_guard<Spinlock> lock(stats_->session_lock);
+  return stats_->rows_high_water;
+}
+
+void Arena::free_row(int row) {
+  std::lock_guard<Spinlock> lock(stats_->session_lock);
+  free_rows_[stats_->free_rows_top++] = row;
+}
+
+uint32_t Arena::allocate_session(int& row) {
+  std::lock_guard<Spinlock> lock(stats_->session_lock);
+  if (stats_->free_rows_top > 0) {
+    row = free_rows_[--stats_->free_rows_top];
+  } else if (stats_->rows_high_water < table_size_) {
+    row = stats_->rows_high_water++;
+  } else {
+    return 0;
+  }
   uint32_t sid = stats_->session_round.load(std::memory_order_relaxed);
   for (uint32_t tries = 0; tries < kSessionListSize; tries++) {
     sid++;
@@ -51,22 +70,25 @@ uint32_t Arena::allocate_session(int fd) {
     SessionEntry& e = session(sid);
     const auto st = static_cast<SessionState>(e.state.load(std::memory_order_acquire));
     if (st == SessionState::Active || st == SessionState::Closing) continue;
-    e.fd.store(fd, std::memory_order_relaxed);
+    e.row.store(row, std::memory_order_relaxed);
     e.state.store(static_cast<uint8_t>(SessionState::Active), std::memory_order_relaxed);
     e.session_id.store(sid, std::memory_order_release);
     stats_->session_round.store(sid, std::memory_order_relaxed);
     return sid;
   }
+  free_rows_[stats_->free_rows_top++] = row;
   return 0;
 }
 
 bool snapshot_connection(Arena& arena, uint32_t sid, ConnectionSnapshot& out) {
   SessionEntry& e = arena.session(sid);
   if (e.session_id.load(std::memory_order_acquire) != sid) return false;
-  ConnectionSlot* c = arena.connection(e.fd.load(std::memory_order_relaxed));
+  const int row = e.row.load(std::memory_order_relaxed);
+  ConnectionSlot* c = arena.connection(row);
   if (!c || c->session_id.load(std::memory_order_acquire) != sid) return false;
   out.session_id = sid;
   out.state = static_cast<ConnState>(c->state.load(std::memory_order_relaxed));
+  out.row = row;
   out.fd = c->fd;
   out.server_fd = c->server_fd;
   out.server_port = c->server_port;

@@ -4,7 +4,9 @@
 // Writers, by field:
 //  - StatsBlock: atomics, updated by any process (relaxed increments).
 //  - WorkerSlot: written by its own worker (status, counters) and by the manager (pid on spawn).
-//  - ConnectionSlot: written by the connection's owner (a reactor thread in PROCESS mode, the
+//  - ConnectionSlot: one row per live connection, allocated from a free list (rows, not socket
+//    fds: in BASE mode two workers hold different sockets with the same fd number). Written by
+//    the connection's owner (a reactor thread in PROCESS mode, the
 //    owning worker in BASE mode). Fixed fields are written before session_id is published with a
 //    release store; readers check session_id before and after copying (a seqlock in spirit).
 //  - SessionEntry: written under StatsBlock::session_lock when a session is allocated, then by
@@ -55,6 +57,8 @@ struct alignas(64) StatsBlock {
   std::atomic<int32_t> manager_pid{0};
   std::atomic<int32_t> shutting_down{0};
   Spinlock session_lock;
+  int32_t rows_high_water = 0;  // rows [0, high water) have been used; under session_lock
+  int32_t free_rows_top = 0;    // entries on the free-row stack; under session_lock
 };
 
 struct alignas(64) WorkerSlot {
@@ -98,7 +102,7 @@ enum class SessionState : uint8_t { Free = 0, Active = 1, Closing = 2, Closed = 
 
 struct SessionEntry {
   std::atomic<uint32_t> session_id{0};
-  std::atomic<int32_t> fd{-1};
+  std::atomic<int32_t> row{-1};  // ConnectionSlot index
   std::atomic<uint8_t> state{0};  // SessionState
 };
 
@@ -115,14 +119,19 @@ class Arena {
   StatsBlock& stats() { return *stats_; }
   WorkerSlot& worker(int id) { return workers_[id]; }
   int max_workers() const { return max_workers_; }
-  ConnectionSlot* connection(int fd) {
-    return fd >= 0 && fd < table_size_ ? &connections_[fd] : nullptr;
+  ConnectionSlot* connection(int row) {
+    return row >= 0 && row < table_size_ ? &connections_[row] : nullptr;
   }
   int table_size() const { return table_size_; }
+  // Rows [0, rows_in_use()) may hold connections; scans stop there.
+  int rows_in_use();
   SessionEntry& session(uint32_t sid) { return sessions_[sid & (kSessionListSize - 1)]; }
 
-  // Allocates the next session id for fd (skips 0 and ids whose slot is still in use).
-  uint32_t allocate_session(int fd);
+  // Allocates the next session id (skipping 0 and ids whose entry is still live) and a free
+  // connection row. Returns 0 when the table is full.
+  uint32_t allocate_session(int& row);
+  // Returns a row to the free list once its connection is gone.
+  void free_row(int row);
 
  private:
   void* base_ = nullptr;
@@ -133,13 +142,14 @@ class Arena {
   ConnectionSlot* connections_ = nullptr;
   int table_size_ = 0;
   SessionEntry* sessions_ = nullptr;
+  int32_t* free_rows_ = nullptr;
 };
 
 // Copies a connection slot consistently; false when the session is gone or reused.
 struct ConnectionSnapshot {
   uint32_t session_id;
   ConnState state;
-  int fd, server_fd, server_port, socket_type, reactor_id, remote_port, owner_worker, close_errno;
+  int row, fd, server_fd, server_port, socket_type, reactor_id, remote_port, owner_worker, close_errno;
   char remote_ip[48];
   int64_t connect_time, last_recv_us, last_send_us, last_dispatch_us, recv_queued, send_queued;
 };

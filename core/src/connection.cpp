@@ -54,24 +54,21 @@ ConnectionSet::~ConnectionSet() { release_all(); }
 
 bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_storage& peer) {
   StatsBlock& st = arena_.stats();
-  ConnectionSlot* slot = arena_.connection(fd);
-  if (!slot ||
-      st.connection_num.load(std::memory_order_relaxed) >= cfg_.max_connection) {
+  int row = -1;
+  const uint32_t sid = st.connection_num.load(std::memory_order_relaxed) < cfg_.max_connection
+                           ? arena_.allocate_session(row)
+                           : 0;
+  if (sid == 0) {
     log_warn("too many connections: refusing fd {} (max_connection = {})", fd,
              cfg_.max_connection);
     st.abort_count.fetch_add(1, std::memory_order_relaxed);
     ::close(fd);
     return false;
   }
+  ConnectionSlot* slot = arena_.connection(row);
   if (cfg_.open_tcp_nodelay) {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  const uint32_t sid = arena_.allocate_session(fd);
-  if (sid == 0) {
-    st.abort_count.fetch_add(1, std::memory_order_relaxed);
-    ::close(fd);
-    return false;
   }
   int port = 0;
   const std::string ip = format_ip(peer, &port);
@@ -101,6 +98,7 @@ bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_s
 
   Connection& c = by_session_[sid];
   c.fd = fd;
+  c.row = row;
   c.session_id = sid;
   c.server_fd = listener.fd;
   by_fd_[fd] = sid;
@@ -141,7 +139,7 @@ void ConnectionSet::read_from(Connection& c) {
       return;
     }
     st.total_recv_bytes.fetch_add(n, std::memory_order_relaxed);
-    ConnectionSlot* slot = arena_.connection(c.fd);
+    ConnectionSlot* slot = arena_.connection(c.row);
     slot->last_recv_us.store(now_us(), std::memory_order_relaxed);
     std::string_view data(read_buf_.data(), n);
     if (cfg_.framing() == Framing::None) {
@@ -191,7 +189,7 @@ bool ConnectionSet::send(uint32_t session_id, std::string_view data) {
       off += n;
     }
     arena_.stats().total_send_bytes.fetch_add(off, std::memory_order_relaxed);
-    ConnectionSlot* slot = arena_.connection(c->fd);
+    ConnectionSlot* slot = arena_.connection(c->row);
     slot->last_send_us.store(now_us(), std::memory_order_relaxed);
     if (off == data.size()) return true;
     c->out.assign(data.substr(off));
@@ -200,7 +198,7 @@ bool ConnectionSet::send(uint32_t session_id, std::string_view data) {
     return true;
   }
   c->out.append(data);
-  arena_.connection(c->fd)->send_queued_bytes.store(
+  arena_.connection(c->row)->send_queued_bytes.store(
       static_cast<int64_t>(c->out.size() - c->out_off), std::memory_order_relaxed);
   return true;
 }
@@ -218,7 +216,7 @@ void ConnectionSet::write_to(Connection& c) {
     c.out_off += n;
     written += n;
   }
-  ConnectionSlot* slot = arena_.connection(c.fd);
+  ConnectionSlot* slot = arena_.connection(c.row);
   if (written) {
     arena_.stats().total_send_bytes.fetch_add(written, std::memory_order_relaxed);
     slot->last_send_us.store(now_us(), std::memory_order_relaxed);
@@ -267,7 +265,7 @@ void ConnectionSet::begin_close(Connection& c, CloseReason reason, int err) {
   c.reason = reason;
   c.closing_since_us = monotonic_us();
   loop_.remove(c.fd);
-  ConnectionSlot* slot = arena_.connection(c.fd);
+  ConnectionSlot* slot = arena_.connection(c.row);
   slot->close_errno.store(err, std::memory_order_relaxed);
   slot->close_reason.store(static_cast<uint8_t>(reason), std::memory_order_relaxed);
   slot->state.store(static_cast<uint8_t>(ConnState::Closing), std::memory_order_relaxed);
@@ -282,7 +280,7 @@ void ConnectionSet::release(uint32_t session_id) {
   if (it == by_session_.end()) return;
   Connection& c = it->second;
   loop_.remove(c.fd);
-  ConnectionSlot* slot = arena_.connection(c.fd);
+  ConnectionSlot* slot = arena_.connection(c.row);
   SessionEntry& e = arena_.session(session_id);
   e.state.store(static_cast<uint8_t>(SessionState::Closed), std::memory_order_release);
   slot->state.store(static_cast<uint8_t>(ConnState::Free), std::memory_order_relaxed);
@@ -294,6 +292,7 @@ void ConnectionSet::release(uint32_t session_id) {
   st.connection_num.fetch_sub(1, std::memory_order_relaxed);
   by_fd_.erase(c.fd);
   ::close(c.fd);
+  arena_.free_row(c.row);
   by_session_.erase(it);
 }
 

@@ -19,6 +19,7 @@ namespace swkit::detail {
 
 struct Connection {
   int fd = -1;
+  int row = -1;  // ConnectionSlot in the arena
   uint32_t session_id = 0;
   int server_fd = -1;
   std::string in;    // received, not yet a complete packet

@@ -122,15 +122,15 @@ void Manager::on_worker_exit(int worker_id, pid_t pid, int status) {
 // BASE mode: a dead worker's sockets died with it; free their rows in the arena.
 void Manager::reclaim_connections(int worker_id) {
   StatsBlock& st = s_.arena->stats();
-  const int max_fd = st.max_fd.load();
-  for (int fd = st.min_fd.load(); fd <= max_fd; fd++) {
-    ConnectionSlot* c = s_.arena->connection(fd);
-    if (!c) break;
+  const int rows = s_.arena->rows_in_use();
+  for (int row = 0; row < rows; row++) {
+    ConnectionSlot* c = s_.arena->connection(row);
     const uint32_t sid = c->session_id.load();
     if (sid == 0 || c->reactor_id != worker_id) continue;
     s_.arena->session(sid).state.store(static_cast<uint8_t>(SessionState::Closed));
     c->state.store(static_cast<uint8_t>(ConnState::Free));
     c->session_id.store(0);
+    s_.arena->free_row(row);
     st.close_count.fetch_add(1);
     st.connection_num.fetch_sub(1);
   }

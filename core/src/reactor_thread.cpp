@@ -60,26 +60,39 @@ void ReactorThread::stop_and_join() {
   }
 }
 
-int ReactorThread::pick_worker(const Connection& c) {
+int ReactorThread::pick_worker(const Connection& c, bool& claimed) {
+  claimed = false;
   const int n = s_.cfg.worker_num;
   StatsBlock& st = s_.arena->stats();
   switch (s_.cfg.dispatch_mode) {
     case 1:
       return static_cast<int>(st.dispatch_round.fetch_add(1, std::memory_order_relaxed) % n);
     case 3: {
-      // Round robin over idle workers; when none is idle, the next in turn (Swoole's rule).
+      // Round robin over idle workers (idle and nothing dispatched to it unfinished). When none
+      // is idle, the least loaded in turn: Swoole falls back to plain round robin, which can
+      // queue behind a worker stuck in a long callback.
       const uint32_t start = st.dispatch_round.fetch_add(1, std::memory_order_relaxed);
+      int best = static_cast<int>(start % n);
+      int64_t best_load = INT64_MAX;
       for (int i = 0; i < n; i++) {
         const int w = static_cast<int>((start + i) % n);
-        if (s_.arena->worker(w).status.load(std::memory_order_relaxed) == kWorkerIdle &&
-            s_.arena->worker(w).concurrency.load(std::memory_order_relaxed) == 0) {
+        const WorkerSlot& slot = s_.arena->worker(w);
+        int64_t load = slot.concurrency.load(std::memory_order_relaxed);
+        // Claim an idle worker atomically: two reactor threads must not both pick it.
+        if (load == 0 && slot.status.load(std::memory_order_relaxed) == kWorkerIdle &&
+            s_.arena->worker(w).concurrency.compare_exchange_strong(load, 1)) {
+          claimed = true;
           return w;
         }
+        if (load < best_load) {
+          best = w;
+          best_load = load;
+        }
       }
-      return static_cast<int>(start % n);
+      return best;
     }
     case 4: {
-      ConnectionSlot* slot = s_.arena->connection(c.fd);
+      ConnectionSlot* slot = s_.arena->connection(c.row);
       in6_addr a6{};
       in_addr a4{};
       if (inet_pton(AF_INET, slot->remote_ip, &a4) == 1) return ntohl(a4.s_addr) % n;
@@ -113,8 +126,10 @@ void ReactorThread::to_worker(int worker, MessageHeader head, std::string_view p
 
 void ReactorThread::on_open(Connection& c) {
   if (!s_.connection_events_enabled()) return;
-  const int w = pick_worker(c);
-  s_.arena->connection(c.fd)->owner_worker.store(w, std::memory_order_relaxed);
+  bool claimed = false;
+  const int w = pick_worker(c, claimed);
+  if (claimed) s_.arena->worker(w).concurrency.fetch_sub(1, std::memory_order_relaxed);
+  s_.arena->connection(c.row)->owner_worker.store(w, std::memory_order_relaxed);
   if (!s_.cb.on_connect) return;
   MessageHeader h{};
   h.type = MsgType::Connect;
@@ -125,13 +140,14 @@ void ReactorThread::on_open(Connection& c) {
 }
 
 void ReactorThread::on_packet(Connection& c, std::string_view packet) {
-  const int w = pick_worker(c);
+  bool claimed = false;
+  const int w = pick_worker(c, claimed);
   StatsBlock& st = s_.arena->stats();
   WorkerSlot& ws = s_.arena->worker(w);
   st.dispatch_count.fetch_add(1, std::memory_order_relaxed);
   st.concurrency.fetch_add(1, std::memory_order_relaxed);
   ws.dispatch_count.fetch_add(1, std::memory_order_relaxed);
-  ws.concurrency.fetch_add(1, std::memory_order_relaxed);
+  if (!claimed) ws.concurrency.fetch_add(1, std::memory_order_relaxed);
   MessageHeader h{};
   h.type = MsgType::Data;
   h.session_id = c.session_id;
@@ -141,7 +157,7 @@ void ReactorThread::on_packet(Connection& c, std::string_view packet) {
 }
 
 void ReactorThread::on_closed(Connection& c) {
-  const int owner = s_.arena->connection(c.fd)->owner_worker.load(std::memory_order_relaxed);
+  const int owner = s_.arena->connection(c.row)->owner_worker.load(std::memory_order_relaxed);
   if (!s_.cb.on_close || owner < 0) {
     // Nobody runs onClose: the fd can go now.
     const uint32_t sid = c.session_id;

@@ -30,7 +30,8 @@ class ReactorThread : public ConnectionHost {
   void on_closed(Connection& c) override;
 
   void on_pipe_message(const Message& m);
-  int pick_worker(const Connection& c);
+  // claimed: the worker's concurrency was already raised (dispatch_mode 3).
+  int pick_worker(const Connection& c, bool& claimed);
   void to_worker(int worker, MessageHeader head, std::string_view payload);
 
   ServerImpl& s_;

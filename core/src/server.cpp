@@ -94,13 +94,6 @@ void daemonize_process() {
   }
 }
 
-int fd_limit_table_size() {
-  rlimit lim{};
-  getrlimit(RLIMIT_NOFILE, &lim);
-  const rlim_t cur = lim.rlim_cur == RLIM_INFINITY ? (1 << 20) : lim.rlim_cur;
-  return static_cast<int>(std::min<rlim_t>(cur, 1 << 20));
-}
-
 }  // namespace
 
 ServerImpl::ServerImpl(Server& api, std::string host, int port, Mode mode, int sock_type)
@@ -149,7 +142,7 @@ bool ServerImpl::start() {
   }
 
   const int max_workers = cfg.worker_num;
-  arena = std::make_unique<Arena>(max_workers, fd_limit_table_size());
+  arena = std::make_unique<Arena>(max_workers, cfg.max_connection);
   for (int i = 0; i < cfg.worker_num; i++) {
     std::array<int, 2> p{};
     if (!make_ipc_pair(p.data(), static_cast<int>(std::min<long long>(cfg.socket_buffer_size,
@@ -348,10 +341,9 @@ bool Server::getClientList(SessionId start_fd, int page_size, std::vector<Sessio
     return false;
   }
   detail::Arena& a = *impl_->arena;
-  const int lo = std::max(0, a.stats().min_fd.load());
-  const int hi = std::min(a.table_size() - 1, a.stats().max_fd.load());
-  for (int fd = lo; fd <= hi; fd++) {
-    detail::ConnectionSlot* c = a.connection(fd);
+  const int rows = a.rows_in_use();
+  for (int row = 0; row < rows; row++) {
+    detail::ConnectionSlot* c = a.connection(row);
     const uint32_t sid = c->session_id.load(std::memory_order_acquire);
     if (sid != 0 && sid > start_fd &&
         c->state.load(std::memory_order_relaxed) == static_cast<uint8_t>(detail::ConnState::Active)) {

@@ -103,13 +103,13 @@ void EventWorker::run_receive(uint32_t sid, int reactor_id, std::string_view dat
 
 // BASE mode: a connection this worker accepted.
 void EventWorker::on_open(Connection& c) {
-  ConnectionSlot* slot = s_.arena->connection(c.fd);
+  ConnectionSlot* slot = s_.arena->connection(c.row);
   slot->owner_worker.store(id_, std::memory_order_relaxed);
   if (s_.cb.on_connect) s_.cb.on_connect(s_.api, c.session_id, id_);
 }
 
 void EventWorker::on_packet(Connection& c, std::string_view packet) {
-  s_.arena->connection(c.fd)->last_dispatch_us.store(
+  s_.arena->connection(c.row)->last_dispatch_us.store(
       static_cast<int64_t>(wall_time() * 1e6), std::memory_order_relaxed);
   run_receive(c.session_id, id_, packet);
 }
@@ -129,7 +129,7 @@ void EventWorker::on_pipe_message(const Message& m) {
   switch (h.type) {
     case MsgType::Data: {
       StatsBlock& st = s_.arena->stats();
-      if (ConnectionSlot* c = s_.arena->connection(s_.arena->session(h.session_id).fd.load())) {
+      if (ConnectionSlot* c = s_.arena->connection(s_.arena->session(h.session_id).row.load())) {
         if (c->session_id.load(std::memory_order_relaxed) == h.session_id) {
           c->last_dispatch_us.store(static_cast<int64_t>(wall_time() * 1e6),
                                     std::memory_order_relaxed);
@@ -191,8 +191,7 @@ bool EventWorker::send(uint32_t sid, std::string_view data) {
     set_last_error(err);
     return false;
   }
-  const int fd = s_.arena->session(sid).fd.load(std::memory_order_relaxed);
-  ConnectionSlot* c = s_.arena->connection(fd);
+  ConnectionSlot* c = s_.arena->connection(s_.arena->session(sid).row.load());
   if (!c || c->session_id.load(std::memory_order_acquire) != sid) {
     set_last_error(kErrSessionClosed);
     return false;
@@ -225,8 +224,7 @@ bool EventWorker::close(uint32_t sid, bool reset) {
     set_last_error(err);
     return false;
   }
-  const int fd = s_.arena->session(sid).fd.load(std::memory_order_relaxed);
-  ConnectionSlot* c = s_.arena->connection(fd);
+  ConnectionSlot* c = s_.arena->connection(s_.arena->session(sid).row.load());
   if (!c || c->session_id.load(std::memory_order_acquire) != sid) {
     set_last_error(kErrSessionClosed);
     return false;

@@ -1,0 +1,182 @@
+// Sessions and the shared connection table: onClose exactly once, send/close/exist errors,
+// getClientInfo, getClientList and stats.
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "test_support.h"
+
+using namespace swkit;
+using namespace swkit::test;
+
+namespace {
+const char* mode_name(Mode m) { return m == Mode::Process ? "PROCESS" : "BASE"; }
+SessionId my_fd(Client& c) { return std::stoll(field(c.call("whoami"), "fd")); }
+int count_lines(const std::vector<std::string>& lines, const std::string& line_prefix) {
+  int n = 0;
+  for (const auto& l : lines) n += l.rfind(line_prefix, 0) == 0;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("a client disconnect fires onClose exactly once with its session id", "[close]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
+  Client c(server.port());
+  const SessionId fd = my_fd(c);
+  REQUIRE(server.events().wait_for("connect " + std::to_string(fd) + " ", 5s));
+  c.close();
+  auto line = server.events().wait_for("close ", 5s);
+  REQUIRE(line);
+  CHECK(split(*line)[1] == std::to_string(fd));
+  CHECK(field(*line, "info") == "1");  // getClientInfo still works inside onClose
+  CHECK(count_lines(server.events().drain(300ms), "close ") == 0);
+}
+
+TEST_CASE("a server-side close fires onClose and the client sees EOF", "[close]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
+  Client c(server.port());
+  const SessionId fd = my_fd(c);
+  REQUIRE(c.send_all("close\n"));
+  CHECK(c.wait_closed(5s));
+  auto line = server.events().wait_for("close ", 5s);
+  REQUIRE(line);
+  CHECK(split(*line)[1] == std::to_string(fd));
+  CHECK(count_lines(server.events().drain(300ms), "close ") == 0);
+
+  Client other(server.port());
+  CHECK(other.call("exist " + std::to_string(fd)) == "0");
+}
+
+TEST_CASE("close(fd, reset) drops the connection at once", "[close]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}}});
+  Client c(server.port());
+  REQUIRE(c.send_all("reset\n"));
+  CHECK(c.wait_closed(5s));
+  CHECK(server.events().wait_for("close ", 5s));
+}
+
+TEST_CASE("send to a closed session fails with 1004, to an unknown one with 1005", "[close]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
+  Client gone(server.port());
+  const SessionId gone_fd = my_fd(gone);
+  gone.close();
+  REQUIRE(server.events().wait_for("close " + std::to_string(gone_fd) + " ", 5s));
+  REQUIRE(eventually([&] {
+    Client probe(server.port());
+    return probe.call("exist " + std::to_string(gone_fd)) == "0";
+  }));
+
+  Client c(server.port());
+  CHECK(c.call("send " + std::to_string(gone_fd) + " hi") == "err 1004");
+  CHECK(c.call("send 999999 hi") == "err 1005");
+  CHECK(c.call("closeother 999999") == "err 1005");
+  CHECK(c.call("info 999999") == "err 1005");
+  // The server keeps serving.
+  CHECK(c.call("echo still here").substr(3) == "still here");
+}
+
+TEST_CASE("send between connections owned by different workers", "[close]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
+  Client a(server.port());
+  Client b(server.port());
+  const SessionId b_fd = my_fd(b);
+  CHECK(a.call("send " + std::to_string(b_fd) + " from-a") == "ok");
+  CHECK(b.recv_line(5s) == std::optional<std::string>("from-a"));
+}
+
+TEST_CASE("send larger than buffer_output_size fails with 1202 and the server keeps serving",
+          "[close]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"buffer_output_size", 1024LL}}});
+  Client c(server.port());
+  CHECK(c.call("big 1025") == "err 1202");
+  CHECK(c.call("big 100").size() == 102);  // 100 x's, then "ok"
+}
+
+TEST_CASE("getClientInfo reports the connection from shared memory", "[info]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
+  Client c(server.port());
+  sockaddr_in local{};
+  socklen_t len = sizeof local;
+  getsockname(c.fd(), reinterpret_cast<sockaddr*>(&local), &len);
+  const std::string info = c.call("info");
+  CHECK(field(info, "remote_ip") == "127.0.0.1");
+  CHECK(field(info, "remote_port") == std::to_string(ntohs(local.sin_port)));
+  CHECK(field(info, "server_port") == std::to_string(server.port()));
+  CHECK(field(info, "socket_type") == "1");
+  CHECK(std::stoi(field(info, "socket_fd")) > 2);
+  CHECK(std::stoi(field(info, "server_fd")) > 2);
+  const auto now = static_cast<long long>(time(nullptr));
+  CHECK(std::abs(std::stoll(field(info, "connect_time")) - now) <= 5);
+  CHECK(std::stod(field(info, "last_recv_time")) > 0);
+  CHECK(std::stod(field(info, "last_dispatch_time")) > 0);
+  CHECK(field(info, "close_errno") == "0");
+  CHECK(field(info, "send_queued_bytes") == "0");
+}
+
+TEST_CASE("getClientList pages through every connection in session order", "[info]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
+  std::vector<Client> clients;
+  std::vector<SessionId> expected;
+  for (int i = 0; i < 25; i++) {
+    clients.emplace_back(server.port());
+    expected.push_back(my_fd(clients.back()));
+  }
+  std::vector<SessionId> seen;
+  SessionId start = 0;
+  for (int page = 0; page < 10; page++) {
+    const auto ids = split(clients[0].call("list " + std::to_string(start) + " 10"));
+    REQUIRE(ids.at(0) == "ids");
+    if (ids.size() == 1) break;
+    CHECK(ids.size() <= 11);
+    for (size_t i = 1; i < ids.size(); i++) seen.push_back(std::stoll(ids[i]));
+    start = seen.back();
+  }
+  CHECK(seen == expected);
+  CHECK(clients[0].call("list 0 101") == "err 505");
+}
+
+TEST_CASE("stats() counts connections, requests and bytes", "[stats]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
+  {
+    Client a(server.port());
+    a.call("echo 1");
+  }
+  REQUIRE(server.events().wait_for("close ", 5s));
+  Client c(server.port());
+  for (int i = 0; i < 5; i++) c.call("echo 12345");
+  const std::string st = c.call("stats");
+  CHECK(field(st, "connection_num") == "1");
+  CHECK(field(st, "accept_count") == "2");
+  CHECK(eventually([&] { return field(c.call("stats"), "close_count") == "1"; }, 5s));
+  CHECK(field(st, "worker_num") == "2");
+  CHECK(field(st, "session_round") == "2");
+  CHECK(std::stoll(field(st, "request_count")) >= 5);  // counted when each callback returns
+  CHECK(std::stoll(field(st, "response_count")) >= 5);
+  CHECK(std::stoll(field(st, "total_recv_bytes")) >= 7 + 5 * 11);
+  CHECK(std::stoll(field(st, "total_send_bytes")) >= 5 * 9);
+  CHECK(std::stoll(field(st, "max_fd")) >= std::stoll(field(st, "min_fd")));
+  CHECK(field(st, "task_worker_num") == "0");
+  if (mode == Mode::Process) {
+    CHECK(std::stoll(field(st, "dispatch_count")) >= 7);  // 1 + 5 + this one, at dispatch
+  }
+  const auto idle = std::stoi(field(st, "idle_worker_num"));
+  CHECK(idle >= 1);  // the worker answering is busy; the other one is idle
+  CHECK(idle <= 1);
+}

@@ -1,0 +1,161 @@
+// The process tree: respawn after a worker is killed, shutdown leaves nothing behind, a killed
+// master takes its children with it, start-up failures leave no child, oversized packages are
+// refused while the server keeps serving.
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "test_support.h"
+
+using namespace swkit;
+using namespace swkit::test;
+
+namespace {
+const char* mode_name(Mode m) { return m == Mode::Process ? "PROCESS" : "BASE"; }
+}  // namespace
+
+TEST_CASE("a SIGKILLed worker is respawned and PROCESS connections keep working", "[lifecycle]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode,
+                        .settings = {{"worker_num", 2LL}, {"dispatch_mode", 2LL}}});
+  const auto pids = server.wait_workers(2);
+  Client c(server.port());
+  const std::string who = c.call("whoami");
+  const int victim = std::stoi(who.substr(1));
+  const pid_t victim_pid = pids[victim];
+  REQUIRE(std::stoi(field(who, "pid")) == victim_pid);
+
+  REQUIRE(kill(victim_pid, SIGKILL) == 0);
+  auto err = server.events().wait_for("workererror " + std::to_string(victim) + " ", 5s);
+  REQUIRE(err);
+  CHECK(split(*err)[2] == std::to_string(victim_pid));
+  CHECK(split(*err)[4] == "9");
+  auto again = server.events().wait_for("workerstart " + std::to_string(victim) + " ", 5s);
+  REQUIRE(again);
+  const pid_t new_pid = std::stoi(split(*again)[2]);
+  CHECK(new_pid != victim_pid);
+  CHECK(eventually([&] { return !pid_alive(victim_pid); }));
+
+  if (mode == Mode::Process) {
+    // The connection lives in the master: the same socket is served by the new worker.
+    const std::string after = c.call("whoami");
+    CHECK(std::stoi(after.substr(1)) == victim);
+    CHECK(std::stoi(field(after, "pid")) == new_pid);
+    CHECK(field(after, "fd") == field(who, "fd"));
+  } else {
+    // BASE: the connection died with its worker; new connections are served.
+    CHECK(c.wait_closed(5s));
+    Client fresh(server.port());
+    CHECK(fresh.call("echo ok").substr(3) == "ok");
+    // The dead worker's rows were reclaimed: only the new connection is counted.
+    CHECK(eventually([&] { return field(fresh.call("stats"), "connection_num") == "1"; }));
+  }
+}
+
+TEST_CASE("SIGTERM shuts the whole tree down and removes the pid file", "[lifecycle]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  char dir[] = "/tmp/swkit-test-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string pid_file = std::string(dir) + "/server.pid";
+  ServerProcess server({.mode = mode,
+                        .settings = {{"worker_num", 3LL}, {"pid_file", pid_file}}});
+  server.wait_workers(3);
+  std::ifstream(pid_file) >> std::ws;
+  pid_t written = 0;
+  std::ifstream(pid_file) >> written;
+  CHECK(written == server.master());
+  Client c(server.port());
+  CHECK(c.call("echo x").substr(3) == "x");
+  const auto tree = server.tree();
+  CHECK(tree.size() == 5);  // master, manager, 3 workers
+  const int status = server.stop();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  for (pid_t pid : tree) CHECK_FALSE(pid_alive(pid));
+  CHECK(server.events().wait_for("shutdown", 1s));
+  CHECK(access(pid_file.c_str(), F_OK) != 0);
+  rmdir(dir);
+}
+
+TEST_CASE("Ctrl-C (SIGINT to the process group) stops the tree cleanly", "[lifecycle]") {
+  ServerProcess server({.settings = {{"worker_num", 2LL}}});
+  server.wait_workers(2);
+  const auto tree = server.tree();
+  REQUIRE(kill(-server.group(), SIGINT) == 0);
+  CHECK(eventually([&] { return server.tree().empty(); }, 10s));
+  for (pid_t pid : tree) CHECK_FALSE(pid_alive(pid));
+  CHECK(server.events().wait_for("shutdown", 1s));
+}
+
+TEST_CASE("no child outlives a SIGKILLed master", "[lifecycle]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
+  server.wait_workers(2);
+  const auto tree = server.tree();
+  REQUIRE(tree.size() == 4);
+  REQUIRE(kill(server.master(), SIGKILL) == 0);
+  CHECK(eventually([&] {
+    for (pid_t pid : tree) {
+      if (pid_alive(pid)) return false;
+    }
+    return true;
+  }, 10s));
+}
+
+TEST_CASE("a port in use makes start() fail with the system's error and no child", "[lifecycle]") {
+  const int busy = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(busy, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(busy, 1) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(busy, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+
+  ServerProcess server({.settings = {{"worker_num", 2LL}}, .port = port, .expect_start = false});
+  auto line = server.events().wait_for("startfailed", 10s);
+  REQUIRE(line);
+  CHECK(split(*line)[1] == std::to_string(EADDRINUSE));
+  int status = 0;
+  REQUIRE(waitpid(server.master(), &status, 0) == server.master());
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(server.tree().empty());
+  close(busy);
+}
+
+TEST_CASE("a package over package_max_length is refused and the server keeps serving",
+          "[lifecycle]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode,
+                        .settings = {{"worker_num", 2LL},
+                                     {"open_eof_check", false},
+                                     {"open_length_check", true},
+                                     {"package_length_type", "N"},
+                                     {"package_body_offset", 4LL},
+                                     {"package_max_length", 1024LL}},
+                        .customize = [](Server& s, const EventChannel&) {
+                          s.on("receive", [](Server& srv, SessionId fd, int, std::string_view d) {
+                            srv.send(fd, d);
+                          });
+                        }});
+  Client bad(server.port());
+  REQUIRE(bad.send_all(std::string("\0\0\x10\0", 4) + std::string(100, 'z')));  // claims 4096
+  CHECK(bad.wait_closed(5s));
+
+  Client good(server.port());
+  const std::string pkt = std::string("\0\0\0\3", 4) + "abc";
+  REQUIRE(good.send_all(pkt));
+  CHECK(good.recv_exact(pkt.size(), 5s) == pkt);
+}
