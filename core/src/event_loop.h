@@ -3,6 +3,7 @@
 // post() and stop() is "not thread safe, but in loop".
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -65,7 +66,7 @@ class EventLoop {
   uint64_t next_timer_id_ = 1;
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;
-  volatile bool stop_requested_ = false;
+  std::atomic<bool> stop_requested_{false};
 };
 
 // Monotonic clock in microseconds.

@@ -112,11 +112,11 @@ bool Master::run() {
   // Shutdown: stop accepting, stop the manager (it stops every child), drop the connections.
   st.shutting_down.store(1);
   if (loop_.has(s_.listen_fd)) loop_.remove(s_.listen_fd);
-  ::close(s_.listen_fd);
-  s_.listen_fd = -1;
   stop_manager();
   for (auto& r : reactors_) r->stop_and_join();
   reactors_.clear();
+  ::close(s_.listen_fd);
+  s_.listen_fd = -1;
   if (s_.cb.on_shutdown) s_.cb.on_shutdown(s_.api);
   ::close(signal_fd_);
   log_info("master stopped");

@@ -19,7 +19,8 @@ constexpr int64_t kCloseAckTimeoutUs = 10'000'000;
 
 ReactorThread::ReactorThread(ServerImpl& s, int id)
     : s_(s), id_(id), bus_(&s.arena->stats().pipe_packet_msg_id),
-      conns_(loop_, *s.arena, s.cfg, *this, id) {
+      conns_(loop_, *s.arena, s.cfg, *this, id),
+      listener_{s.listen_fd, s.port, s.sock_type} {
   for (auto& pair : s_.pipes) to_worker_fds_.push_back(::dup(pair[0]));
   for (int j = id_; j < static_cast<int>(s_.pipes.size()); j += s_.cfg.reactor_num) {
     const int fd = s_.pipes[j][0];
@@ -49,7 +50,7 @@ void ReactorThread::start() {
 
 void ReactorThread::adopt(int fd, const sockaddr_storage& peer) {
   loop_.post([this, fd, peer] {
-    conns_.adopt(fd, ListenerInfo{s_.listen_fd, s_.port, s_.sock_type}, peer);
+    conns_.adopt(fd, listener_, peer);
   });
 }
 
