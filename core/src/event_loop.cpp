@@ -103,6 +103,7 @@ void EventLoop::post(std::function<void()> fn) {
   {
     std::lock_guard<std::mutex> lock(posted_mutex_);
     posted_.push_back(std::move(fn));
+    has_posted_.store(true, std::memory_order_release);
   }
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wakefd_, &one, sizeof one);
@@ -142,10 +143,12 @@ void EventLoop::run_timers() {
 }
 
 void EventLoop::run_posted() {
+  if (!has_posted_.load(std::memory_order_acquire)) return;
   std::vector<std::function<void()>> work;
   {
     std::lock_guard<std::mutex> lock(posted_mutex_);
     work.swap(posted_);
+    has_posted_.store(false, std::memory_order_relaxed);
   }
   for (auto& fn : work) fn();
 }
@@ -169,6 +172,7 @@ void EventLoop::run_once(int timeout_ms) {
   }
   run_posted();
   run_timers();
+  if (before_wait_) before_wait_();
 }
 
 void EventLoop::run() {

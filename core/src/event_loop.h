@@ -38,6 +38,10 @@ class EventLoop {
   // Thread safe: makes run() return after the current iteration.
   void stop();
 
+  // Runs fn after each iteration's events, posted work and timers, before the loop waits
+  // again (used to flush corked IPC writes once per batch).
+  void set_before_wait(std::function<void()> fn) { before_wait_ = std::move(fn); }
+
   void run();
   // One iteration with a wait of at most timeout_ms (-1 = until an event).
   void run_once(int timeout_ms);
@@ -64,6 +68,8 @@ class EventLoop {
   std::multimap<int64_t, uint64_t> timer_queue_;  // due time (us, monotonic) -> id
   std::map<uint64_t, std::pair<Timer, int64_t>> timers_;
   uint64_t next_timer_id_ = 1;
+  std::function<void()> before_wait_;
+  std::atomic<bool> has_posted_{false};
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;
   std::atomic<bool> stop_requested_{false};

@@ -27,7 +27,7 @@ bool make_ipc_pair(int fds[2], int buffer_bytes) {
 
 bool MessageBus::write_datagram(int fd, const MessageHeader& head, std::string_view chunk) {
   auto it = pending_.find(fd);
-  if (it == pending_.end() || it->second.empty()) {
+  if (!corked_ && (it == pending_.end() || it->second.empty())) {
     iovec iov[2] = {{const_cast<MessageHeader*>(&head), sizeof head},
                     {const_cast<char*>(chunk.data()), chunk.size()}};
     for (;;) {
@@ -41,7 +41,9 @@ bool MessageBus::write_datagram(int fd, const MessageHeader& head, std::string_v
   std::string dgram(sizeof head + chunk.size(), '\0');
   std::memcpy(dgram.data(), &head, sizeof head);
   if (!chunk.empty()) std::memcpy(dgram.data() + sizeof head, chunk.data(), chunk.size());
-  pending_[fd].push_back(std::move(dgram));
+  auto& q = pending_[fd];
+  if (corked_ && q.empty()) corked_fds_.push_back(fd);
+  q.push_back(std::move(dgram));
   return true;
 }
 
@@ -69,16 +71,37 @@ bool MessageBus::flush(int fd) {
   auto it = pending_.find(fd);
   if (it == pending_.end()) return true;
   auto& q = it->second;
+  constexpr size_t kBatch = 64;
+  mmsghdr msgs[kBatch];
+  iovec iovs[kBatch];
   while (!q.empty()) {
-    ssize_t n = ::write(fd, q.front().data(), q.front().size());
-    if (n < 0) {
+    const size_t n = std::min(kBatch, q.size());
+    for (size_t i = 0; i < n; i++) {
+      iovs[i] = {q[i].data(), q[i].size()};
+      msgs[i] = {};
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int sent = ::sendmmsg(fd, msgs, static_cast<unsigned>(n), MSG_DONTWAIT);
+    if (sent < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == ENOBUFS) return true;
       return false;
     }
-    q.pop_front();
+    q.erase(q.begin(), q.begin() + sent);
+    if (static_cast<size_t>(sent) < n) return true;  // the socket is full
   }
   return true;
+}
+
+void MessageBus::flush_corked(const std::function<void(int fd)>& on_blocked) {
+  if (corked_fds_.empty()) return;
+  std::vector<int> fds;
+  fds.swap(corked_fds_);
+  for (int fd : fds) {
+    if (!flush(fd)) log_error("ipc: write to fd {} failed: {}", fd, std::strerror(errno));
+    if (has_pending(fd)) on_blocked(fd);
+  }
 }
 
 bool MessageBus::has_pending(int fd) const {
@@ -96,20 +119,37 @@ size_t MessageBus::pending_bytes(int fd) const {
 
 bool MessageBus::receive(int fd, const std::function<void(const Message&)>& handler,
                          int max_datagrams, uint64_t max_message) {
-  if (recv_buf_.size() < kMaxDatagram) recv_buf_.resize(kMaxDatagram);
+  constexpr int kBatch = 32;
+  max_datagrams = std::min(max_datagrams, kBatch);
+  if (recv_bufs_.empty()) {
+    recv_bufs_.resize(kBatch);
+    // The first buffer is full size at once; the others grow when a batch needs them.
+    recv_bufs_[0].resize(kMaxDatagram);
+  }
+  mmsghdr msgs[kBatch];
+  iovec iovs[kBatch];
   for (int i = 0; i < max_datagrams; i++) {
-    ssize_t n = ::recv(fd, recv_buf_.data(), recv_buf_.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno == EAGAIN;
-    }
-    if (n == 0) return false;
-    if (static_cast<size_t>(n) < sizeof(MessageHeader)) {
+    if (recv_bufs_[i].size() < kMaxDatagram) recv_bufs_[i].resize(kMaxDatagram);
+    iovs[i] = {recv_bufs_[i].data(), recv_bufs_[i].size()};
+    msgs[i] = {};
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  int got;
+  do {
+    got = ::recvmmsg(fd, msgs, static_cast<unsigned>(max_datagrams), MSG_DONTWAIT, nullptr);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) return errno == EAGAIN;
+  if (got == 0) return false;
+  for (int i = 0; i < got; i++) {
+    const size_t n = msgs[i].msg_len;
+    const char* data = recv_bufs_[i].data();
+    if (n < sizeof(MessageHeader)) {
       log_warn("ipc: dropped a runt datagram of {} bytes", n);
       continue;
     }
-    const auto* head = reinterpret_cast<const MessageHeader*>(recv_buf_.data());
-    std::string_view body(recv_buf_.data() + sizeof(MessageHeader), n - sizeof(MessageHeader));
+    const auto* head = reinterpret_cast<const MessageHeader*>(data);
+    std::string_view body(data + sizeof(MessageHeader), n - sizeof(MessageHeader));
     if ((head->flags & (kChunkBegin | kChunkEnd)) == (kChunkBegin | kChunkEnd)) {
       handler(Message{head, body});
       continue;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace swkit::detail {
 
@@ -56,9 +57,16 @@ class MessageBus {
 
   // Writes one message to fd (non-blocking); what does not fit is queued in order. Returns
   // false only on a hard socket error. After it, has_pending(fd) says whether to wait for
-  // EPOLLOUT and call flush(fd).
+  // EPOLLOUT and call flush(fd). While corked, every datagram is queued and goes out with the
+  // others at flush_corked(): one sendmmsg per peer per loop iteration instead of one write
+  // per message, and one wake-up of the peer for the whole batch.
   bool send(int fd, MessageHeader head, std::string_view payload);
   bool flush(int fd);
+  void set_corked(bool corked) { corked_ = corked; }
+  bool corked() const { return corked_; }
+  // Flushes every fd written while corked; calls on_blocked(fd) for those left with a queue
+  // (the caller waits for EPOLLOUT on them).
+  void flush_corked(const std::function<void(int fd)>& on_blocked);
   bool has_pending(int fd) const;
   size_t pending_bytes(int fd) const;
 
@@ -77,8 +85,10 @@ class MessageBus {
 
   std::atomic<uint64_t>* msg_ids_;
   std::unordered_map<int, std::deque<std::string>> pending_;
+  std::vector<int> corked_fds_;
+  bool corked_ = false;
   std::unordered_map<uint64_t, Partial> partials_;
-  std::string recv_buf_;
+  std::vector<std::string> recv_bufs_;
 };
 
 // Creates a SOCK_DGRAM socketpair with large buffers (SO_SNDBUFFORCE where permitted).

@@ -30,6 +30,8 @@ ReactorThread::ReactorThread(ServerImpl& s, int id)
     });
   }
   loop_.add_timer(1000, [this] { conns_.expire_closing(kCloseAckTimeoutUs); }, 1000);
+  bus_.set_corked(true);
+  loop_.set_before_wait([this] { bus_.flush_corked([this](int fd) { watch_writable(fd); }); });
 }
 
 ReactorThread::~ReactorThread() {
@@ -117,12 +119,15 @@ void ReactorThread::to_worker(int worker, MessageHeader head, std::string_view p
     log_error("reactor#{}: IPC write to worker#{} failed: {}", id_, worker, std::strerror(errno));
     return;
   }
-  if (bus_.has_pending(fd) && !loop_.has(fd)) {
-    loop_.add(fd, EPOLLOUT, [this, fd](uint32_t) {
-      bus_.flush(fd);
-      if (!bus_.has_pending(fd)) loop_.remove(fd);
-    });
-  }
+  // Corked: the batch leaves in before_wait (one sendmmsg per worker per iteration).
+}
+
+void ReactorThread::watch_writable(int fd) {
+  if (loop_.has(fd)) return;
+  loop_.add(fd, EPOLLOUT, [this, fd](uint32_t) {
+    bus_.flush(fd);
+    if (!bus_.has_pending(fd)) loop_.remove(fd);
+  });
 }
 
 void ReactorThread::on_open(Connection& c) {

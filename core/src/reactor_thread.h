@@ -33,6 +33,7 @@ class ReactorThread : public ConnectionHost {
   // claimed: the worker's concurrency was already raised (dispatch_mode 3).
   int pick_worker(const Connection& c, bool& claimed);
   void to_worker(int worker, MessageHeader head, std::string_view payload);
+  void watch_writable(int fd);
 
   ServerImpl& s_;
   int id_;

@@ -62,6 +62,11 @@ void EventWorker::run() {
     loop_.add(s_.listen_fd, EPOLLIN | EPOLLEXCLUSIVE, [this](uint32_t) { accept_ready(); });
   }
 
+  bus_.set_corked(true);
+  loop_.set_before_wait([this] {
+    bus_.flush_corked([this](int fd) { watch_writable(fd); });
+  });
+
   slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
   if (s_.cb.on_worker_start) s_.cb.on_worker_start(s_.api, id_);
   loop_.run();
@@ -172,6 +177,12 @@ void EventWorker::ipc_send(int fd, MessageHeader head, std::string_view payload)
     log_error("worker#{}: IPC write failed: {}", id_, std::strerror(errno));
     return;
   }
+  // Corked (inside the loop): flushed once per iteration, see run(). Otherwise (before the loop
+  // starts, e.g. from onWorkerStart) wait for EPOLLOUT if the write did not complete.
+  if (!bus_.corked()) watch_writable(fd);
+}
+
+void EventWorker::watch_writable(int fd) {
   if (bus_.has_pending(fd) && !loop_.has(fd)) {
     loop_.add(fd, EPOLLOUT, [this, fd](uint32_t) {
       bus_.flush(fd);

@@ -30,6 +30,8 @@ class EventWorker : public ConnectionHost {
 
   void on_pipe_message(const Message& m);
   void ipc_send(int fd, MessageHeader head, std::string_view payload);
+  // Waits for EPOLLOUT on an IPC fd whose queue did not drain.
+  void watch_writable(int fd);
   void accept_ready();
   void run_receive(uint32_t sid, int reactor_id, std::string_view data);
 

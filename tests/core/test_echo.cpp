@@ -104,3 +104,18 @@ TEST_CASE("500 concurrent connections are all served", "[echo][concurrency]") {
   Client probe(server.port());
   CHECK(field(probe.call("stats"), "connection_num") == "501");
 }
+
+TEST_CASE("a TCP6 server on ::1 echoes and reports the IPv6 peer", "[echo]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode,
+                        .settings = {{"worker_num", 1LL}},
+                        .customize = [](Server&, const EventChannel&) {},
+                        .host = "::1",
+                        .sock_type = kSockTcp6});
+  Client c(server.port(), "::1");
+  CHECK(c.call("echo six").substr(3) == "six");
+  const std::string info = c.call("info");
+  CHECK(field(info, "remote_ip") == "::1");
+  CHECK(field(info, "socket_type") == "3");
+}

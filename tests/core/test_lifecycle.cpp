@@ -159,3 +159,53 @@ TEST_CASE("a package over package_max_length is refused and the server keeps ser
   REQUIRE(good.send_all(pkt));
   CHECK(good.recv_exact(pkt.size(), 5s) == pkt);
 }
+
+TEST_CASE("shutdown() called from a worker stops the whole tree", "[lifecycle]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
+  server.wait_workers(2);
+  const auto tree = server.tree();
+  Client c(server.port());
+  CHECK(c.call("shutdown") == "ok");
+  CHECK(server.events().wait_for("shutdown", 10s));
+  CHECK(server.events().wait_for("stopped", 10s));  // start() returned true
+  CHECK(eventually([&] { return server.tree().empty(); }, 10s));
+}
+
+TEST_CASE("daemonize detaches with a pid file and logs to log_file", "[lifecycle]") {
+  char dir[] = "/tmp/swkit-daemon-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string pid_file = std::string(dir) + "/d.pid";
+  const std::string log_file = std::string(dir) + "/d.log";
+  ServerProcess launcher({.settings = {{"worker_num", 1LL},
+                                       {"daemonize", true},
+                                       {"pid_file", pid_file},
+                                       {"log_file", log_file},
+                                       {"log_level", 2LL}}});
+  // The launching process exits at once; the daemon is in a session of its own.
+  int status = 0;
+  REQUIRE(waitpid(launcher.master(), &status, 0) == launcher.master());
+  CHECK(WEXITSTATUS(status) == 0);
+  pid_t daemon = 0;
+  std::ifstream(pid_file) >> daemon;
+  REQUIRE(daemon > 0);
+  CHECK(daemon != launcher.master());  // the daemon is a grandchild of the launcher
+  CHECK(getsid(daemon) != getsid(0));  // a session of its own: detached from our terminal
+  const pid_t group = getpgid(daemon);
+  Client c(launcher.port());
+  CHECK(c.call("echo d").substr(3) == "d");
+  const auto tree = pids_in_group(group);
+  CHECK(tree.size() == 3);  // master, manager, 1 worker
+  REQUIRE(kill(daemon, SIGTERM) == 0);
+  const bool gone = eventually([&] { return pids_in_group(group).empty(); }, 10s);
+  if (!gone) kill(-group, SIGKILL);
+  CHECK(gone);
+  std::ifstream log(log_file);
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK(text.find("master started") != std::string::npos);
+  CHECK(text.find("master stopped") != std::string::npos);
+  CHECK(access(pid_file.c_str(), F_OK) != 0);
+  unlink(log_file.c_str());
+  rmdir(dir);
+}

@@ -270,6 +270,8 @@ void install_command_server(Server& server, const EventChannel& events) {
     } else if (cmd == "big" && args.size() == 2) {
       const bool ok = s.send(fd, std::string(std::stoull(args[1]), 'x'));
       reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "shutdown") {
+      reply(s.shutdown() ? "ok" : "err " + std::to_string(s.getLastError()));
     } else if (cmd == "pids") {
       reply("master=" + std::to_string(s.getMasterPid()) +
             " manager=" + std::to_string(s.getManagerPid()) + " self=" +
@@ -293,7 +295,7 @@ ServerProcess::ServerProcess(ServerOptions opts) {
     events_.close_read_end_in_child();
     int code = 0;
     try {
-      Server server("127.0.0.1", opts.port, opts.mode);
+      Server server(opts.host, opts.port, opts.mode, opts.sock_type);
       // Commands are lines: frame on '\n' unless the test chooses its own framing.
       Settings settings = {{"log_level", 4LL}, {"open_eof_check", true}, {"package_eof", "\n"}};
       for (const auto& [k, v] : opts.settings) settings[k] = v;

@@ -46,7 +46,7 @@ class EventChannel {
 // The command protocol of the test server (one command per line, one reply line each unless
 // noted): "echo TEXT", "whoami", "info", "stats", "list START SIZE", "exist SID", "send SID TEXT",
 // "closeother SID", "close" (no reply), "reset" (no reply), "sleep MS", "crash" (no reply),
-// "big N", "pids".
+// "big N", "pids", "shutdown".
 // Events on the channel: "start PORT MASTER MANAGER", "workerstart ID PID", "connect SID WID",
 // "close SID WID", "workererror ID PID CODE SIGNAL", "shutdown".
 void install_command_server(Server& server, const EventChannel& events);
@@ -58,6 +58,8 @@ struct ServerOptions {
   std::function<void(Server&, const EventChannel&)> customize;
   int port = 0;
   bool expect_start = true;
+  std::string host = "127.0.0.1";
+  int sock_type = kSockTcp;
 };
 
 class ServerProcess {
