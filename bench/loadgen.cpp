@@ -44,13 +44,20 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
-    if (k == "--host") host = v;
-    else if (k == "--port") port = std::atoi(v);
-    else if (k == "--connections") connections = std::atoi(v);
-    else if (k == "--size") size = std::strtoul(v, nullptr, 10);
-    else if (k == "--inflight") inflight = std::atoi(v);
-    else if (k == "--duration") duration = std::atof(v);
-    else if (k == "--warmup") warmup = std::atof(v);
+    if (k == "--host")
+      host = v;
+    else if (k == "--port")
+      port = std::atoi(v);
+    else if (k == "--connections")
+      connections = std::atoi(v);
+    else if (k == "--size")
+      size = std::strtoul(v, nullptr, 10);
+    else if (k == "--inflight")
+      inflight = std::atoi(v);
+    else if (k == "--duration")
+      duration = std::atof(v);
+    else if (k == "--warmup")
+      warmup = std::atof(v);
     else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;
@@ -98,8 +105,8 @@ int main(int argc, char** argv) {
   }
 
   const auto start = Clock::now();
-  const auto measure_from = start + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(warmup));
+  const auto measure_from =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
   const auto end = measure_from + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(duration));
   std::vector<double> latencies_us;
@@ -139,10 +146,11 @@ int main(int argc, char** argv) {
     return latencies_us[std::min(latencies_us.size() - 1,
                                  static_cast<size_t>(p * latencies_us.size()))];
   };
-  std::printf("msgs_per_s=%.0f p50_us=%.1f p99_us=%.1f messages=%llu connections=%d size=%zu "
-              "inflight=%d\n",
-              completed / duration, pct(0.50), pct(0.99),
-              static_cast<unsigned long long>(completed), connections, size, inflight);
+  std::printf(
+      "msgs_per_s=%.0f p50_us=%.1f p99_us=%.1f messages=%llu connections=%d size=%zu "
+      "inflight=%d\n",
+      completed / duration, pct(0.50), pct(0.99), static_cast<unsigned long long>(completed),
+      connections, size, inflight);
   for (auto& c : conns) close(c.fd);
   return 0;
 }

@@ -24,14 +24,22 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (arg == "--host") host = next();
-    else if (arg == "--port") port = std::stoi(next());
-    else if (arg == "--mode") mode = next() == "base" ? swkit::Mode::Base : swkit::Mode::Process;
-    else if (arg == "--workers") settings["worker_num"] = std::stoll(next());
-    else if (arg == "--reactors") settings["reactor_num"] = std::stoll(next());
-    else if (arg == "--dispatch-mode") settings["dispatch_mode"] = std::stoll(next());
-    else if (arg == "--pid-file") settings["pid_file"] = next();
-    else if (arg == "--quiet") quiet = true;
+    if (arg == "--host")
+      host = next();
+    else if (arg == "--port")
+      port = std::stoi(next());
+    else if (arg == "--mode")
+      mode = next() == "base" ? swkit::Mode::Base : swkit::Mode::Process;
+    else if (arg == "--workers")
+      settings["worker_num"] = std::stoll(next());
+    else if (arg == "--reactors")
+      settings["reactor_num"] = std::stoll(next());
+    else if (arg == "--dispatch-mode")
+      settings["dispatch_mode"] = std::stoll(next());
+    else if (arg == "--pid-file")
+      settings["pid_file"] = next();
+    else if (arg == "--quiet")
+      quiet = true;
     else {
       std::cerr << "unknown option " << arg << "\n";
       return 2;

@@ -11,7 +11,9 @@
 namespace swkit::detail {
 
 namespace {
-size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+size_t align_up(size_t n, size_t a) {
+  return (n + a - 1) / a * a;
+}
 }  // namespace
 
 Arena::Arena(int max_workers, int connection_table_size)

@@ -91,7 +91,7 @@ struct ConnectionSlot {
   std::atomic<int32_t> owner_worker{-1};  // the worker that got onConnect (runs onClose)
   std::atomic<int32_t> close_errno{0};
   std::atomic<int64_t> connect_time{0};
-  std::atomic<int64_t> last_recv_us{0};      // wall clock, microseconds
+  std::atomic<int64_t> last_recv_us{0};  // wall clock, microseconds
   std::atomic<int64_t> last_send_us{0};
   std::atomic<int64_t> last_dispatch_us{0};
   std::atomic<int64_t> recv_queued_bytes{0};
@@ -102,7 +102,7 @@ enum class SessionState : uint8_t { Free = 0, Active = 1, Closing = 2, Closed = 
 
 struct SessionEntry {
   std::atomic<uint32_t> session_id{0};
-  std::atomic<int32_t> row{-1};  // ConnectionSlot index
+  std::atomic<int32_t> row{-1};   // ConnectionSlot index
   std::atomic<uint8_t> state{0};  // SessionState
 };
 
@@ -149,7 +149,8 @@ class Arena {
 struct ConnectionSnapshot {
   uint32_t session_id;
   ConnState state;
-  int row, fd, server_fd, server_port, socket_type, reactor_id, remote_port, owner_worker, close_errno;
+  int row, fd, server_fd, server_port, socket_type, reactor_id, remote_port, owner_worker,
+      close_errno;
   char remote_ip[48];
   int64_t connect_time, last_recv_us, last_send_us, last_dispatch_us, recv_queued, send_queued;
 };

@@ -35,7 +35,8 @@ namespace {
 }
 
 long long int_in(const std::string& key, const SettingValue& v, long long lo, long long hi) {
-  const std::string range = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  const std::string range =
+      "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
   long long n = 0;
   if (const auto* i = std::get_if<long long>(&v)) {
     n = *i;
@@ -89,7 +90,8 @@ const std::unordered_map<std::string, Setter>& setters() {
       {"backlog", [](Config& c, auto& k, auto& v) { c.backlog = int_in(k, v, 1, 65535); }},
       {"max_connection",
        [](Config& c, auto& k, auto& v) { c.max_connection = int_in(k, v, 1, 1000000); }},
-      {"max_conn", [](Config& c, auto& k, auto& v) { c.max_connection = int_in(k, v, 1, 1000000); }},
+      {"max_conn",
+       [](Config& c, auto& k, auto& v) { c.max_connection = int_in(k, v, 1, 1000000); }},
       {"dispatch_mode",
        [](Config& c, auto& k, auto& v) {
          const long long m = int_in(k, v, 1, 10);
@@ -134,13 +136,30 @@ const std::unordered_map<std::string, Setter>& setters() {
 // Swoole settings that swkit knows but does not implement yet: refused by name rather than
 // accepted and ignored.
 const std::set<std::string_view>& known_unimplemented() {
-  static const std::set<std::string_view> keys = {
-      "task_worker_num",   "task_ipc_mode",         "task_max_request", "task_tmpdir",
-      "max_request",       "max_request_grace",     "reload_async",     "heartbeat_check_interval",
-      "heartbeat_idle_time", "ssl_cert_file",       "ssl_key_file",     "user",
-      "group",             "chroot",                "open_http_protocol", "open_websocket_protocol",
-      "enable_coroutine",  "admin_server",          "task_enable_coroutine", "stats_file",
-      "enable_reuse_port", "open_mqtt_protocol",    "open_redis_protocol", "max_queued_bytes"};
+  static const std::set<std::string_view> keys = {"task_worker_num",
+                                                  "task_ipc_mode",
+                                                  "task_max_request",
+                                                  "task_tmpdir",
+                                                  "max_request",
+                                                  "max_request_grace",
+                                                  "reload_async",
+                                                  "heartbeat_check_interval",
+                                                  "heartbeat_idle_time",
+                                                  "ssl_cert_file",
+                                                  "ssl_key_file",
+                                                  "user",
+                                                  "group",
+                                                  "chroot",
+                                                  "open_http_protocol",
+                                                  "open_websocket_protocol",
+                                                  "enable_coroutine",
+                                                  "admin_server",
+                                                  "task_enable_coroutine",
+                                                  "stats_file",
+                                                  "enable_reuse_port",
+                                                  "open_mqtt_protocol",
+                                                  "open_redis_protocol",
+                                                  "max_queued_bytes"};
   return keys;
 }
 
@@ -149,16 +168,20 @@ const std::set<std::string_view>& known_unimplemented() {
 int length_type_size(char type) {
   switch (type) {
     case 'c':
-    case 'C': return 1;
+    case 'C':
+      return 1;
     case 's':
     case 'S':
     case 'n':
-    case 'v': return 2;
+    case 'v':
+      return 2;
     case 'l':
     case 'L':
     case 'N':
-    case 'V': return 4;
-    default: return 0;
+    case 'V':
+      return 4;
+    default:
+      return 0;
   }
 }
 

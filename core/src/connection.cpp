@@ -18,7 +18,9 @@ namespace swkit::detail {
 namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 
-int64_t now_us() { return static_cast<int64_t>(wall_time() * 1e6); }
+int64_t now_us() {
+  return static_cast<int64_t>(wall_time() * 1e6);
+}
 
 void update_fd_range(StatsBlock& st, int fd) {
   int cur = st.max_fd.load(std::memory_order_relaxed);
@@ -44,13 +46,36 @@ std::string format_ip(const sockaddr_storage& addr, int* port) {
   return buf;
 }
 
-ConnectionSet::ConnectionSet(EventLoop& loop, Arena& arena, const Config& cfg,
-                             ConnectionHost& host, int reactor_id)
+void accept_pending(int listen_fd,
+                    const std::function<void(int fd, const sockaddr_storage&)>& adopt) {
+  for (;;) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      adopt(fd, peer);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EMFILE || errno == ENFILE) {
+      log_error("accept: {} (raise ulimit -n or lower max_connection)", std::strerror(errno));
+    } else if (errno != EAGAIN && errno != ECONNABORTED) {
+      log_warn("accept: {}", std::strerror(errno));
+    }
+    if (errno != ECONNABORTED) return;
+  }
+}
+
+ConnectionSet::ConnectionSet(EventLoop& loop, Arena& arena, const Config& cfg, ConnectionHost& host,
+                             int reactor_id)
     : loop_(loop), arena_(arena), cfg_(cfg), host_(host), reactor_id_(reactor_id) {
   read_buf_.resize(kReadChunk);
 }
 
-ConnectionSet::~ConnectionSet() { release_all(); }
+ConnectionSet::~ConnectionSet() {
+  release_all();
+}
 
 bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_storage& peer) {
   StatsBlock& st = arena_.stats();
@@ -59,8 +84,7 @@ bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_s
                            ? arena_.allocate_session(row)
                            : 0;
   if (sid == 0) {
-    log_warn("too many connections: refusing fd {} (max_connection = {})", fd,
-             cfg_.max_connection);
+    log_warn("too many connections: refusing fd {} (max_connection = {})", fd, cfg_.max_connection);
     st.abort_count.fetch_add(1, std::memory_order_relaxed);
     ::close(fd);
     return false;

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,11 +23,11 @@ struct Connection {
   int row = -1;  // ConnectionSlot in the arena
   uint32_t session_id = 0;
   int server_fd = -1;
-  std::string in;    // received, not yet a complete packet
-  std::string out;   // queued for the client
+  std::string in;   // received, not yet a complete packet
+  std::string out;  // queued for the client
   size_t out_off = 0;
   bool close_after_flush = false;
-  bool closing = false;      // onClose pending: no more reads or writes
+  bool closing = false;  // onClose pending: no more reads or writes
   int64_t closing_since_us = 0;
   CloseReason reason = CloseReason::None;
 };
@@ -88,5 +89,9 @@ class ConnectionSet {
 };
 
 std::string format_ip(const sockaddr_storage& addr, int* port);
+
+// Accepts every pending connection on a non-blocking listener and hands each to adopt.
+void accept_pending(int listen_fd,
+                    const std::function<void(int fd, const sockaddr_storage&)>& adopt);
 
 }  // namespace swkit::detail

@@ -14,13 +14,19 @@ int g_level = 2;
 
 spdlog::level::level_enum to_spdlog(int swoole_level) {
   switch (swoole_level) {
-    case 0: return spdlog::level::debug;
-    case 1: return spdlog::level::trace;
+    case 0:
+      return spdlog::level::debug;
+    case 1:
+      return spdlog::level::trace;
     case 2:
-    case 3: return spdlog::level::info;
-    case 4: return spdlog::level::warn;
-    case 5: return spdlog::level::err;
-    default: return spdlog::level::off;
+    case 3:
+      return spdlog::level::info;
+    case 4:
+      return spdlog::level::warn;
+    case 5:
+      return spdlog::level::err;
+    default:
+      return spdlog::level::off;
   }
 }
 
@@ -51,8 +57,12 @@ void set_log_role(const std::string& role) {
   rebuild();
 }
 
-void reopen_log() { rebuild(); }
+void reopen_log() {
+  rebuild();
+}
 
-void flush_log() { spdlog::default_logger()->flush(); }
+void flush_log() {
+  spdlog::default_logger()->flush();
+}
 
 }  // namespace swkit::detail

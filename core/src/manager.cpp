@@ -76,8 +76,12 @@ void Manager::run() {
           stopping_ = true;
           loop_.stop();
           break;
-        case SIGCHLD: reap(); break;
-        case SIGWINCH: reopen_log(); break;
+        case SIGCHLD:
+          reap();
+          break;
+        case SIGWINCH:
+          reopen_log();
+          break;
         default:
           if (static_cast<int>(si.ssi_signo) == SIGRTMIN) reopen_log();
           // SIGUSR1/SIGUSR2 (reload) belong to the supervisor issue; SIGINT goes to the master.

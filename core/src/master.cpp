@@ -100,7 +100,8 @@ bool Master::run() {
   signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   loop_.add(signal_fd_, EPOLLIN, [this](uint32_t) {
     signalfd_siginfo si;
-    while (::read(signal_fd_, &si, sizeof si) == sizeof si) on_signal(static_cast<int>(si.ssi_signo));
+    while (::read(signal_fd_, &si, sizeof si) == sizeof si)
+      on_signal(static_cast<int>(si.ssi_signo));
   });
 
   log_info("master started: {}:{} mode={} workers={} reactors={}", s_.host, s_.port,
@@ -124,27 +125,15 @@ bool Master::run() {
 }
 
 void Master::accept_ready() {
-  for (;;) {
-    sockaddr_storage peer{};
-    socklen_t len = sizeof peer;
-    int fd = ::accept4(s_.listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
-                       SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EMFILE || errno == ENFILE) {
-        log_error("accept: {} (raise ulimit -n or lower max_connection)", std::strerror(errno));
-      } else if (errno != EAGAIN) {
-        log_warn("accept: {}", std::strerror(errno));
-      }
-      return;
-    }
+  accept_pending(s_.listen_fd, [this](int fd, const sockaddr_storage& peer) {
     reactors_[fd % reactors_.size()]->adopt(fd, peer);
-  }
+  });
 }
 
 void Master::on_signal(int sig) {
   if (sig == SIGTERM || sig == SIGINT) {
-    if (!shutting_down_) log_info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    if (!shutting_down_)
+      log_info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     shutting_down_ = true;
     loop_.stop();
   } else if (sig == SIGUSR1 || sig == SIGUSR2) {

@@ -15,13 +15,13 @@
 namespace swkit::detail {
 
 enum class MsgType : uint8_t {
-  Data = 1,       // reactor -> worker: bytes from a client
-  Connect = 2,    // reactor -> worker: onConnect
-  Close = 3,      // reactor -> worker: onClose (the worker answers CloseAck)
-  Send = 4,       // worker -> reactor (or BASE owner): bytes to a client
-  CloseReq = 5,   // worker -> reactor (or BASE owner): close a client
-  CloseAck = 6,   // worker -> reactor: onClose has run, the fd may go
-  ResetReq = 7,   // worker -> reactor: close now, dropping queued output
+  Data = 1,      // reactor -> worker: bytes from a client
+  Connect = 2,   // reactor -> worker: onConnect
+  Close = 3,     // reactor -> worker: onClose (the worker answers CloseAck)
+  Send = 4,      // worker -> reactor (or BASE owner): bytes to a client
+  CloseReq = 5,  // worker -> reactor (or BASE owner): close a client
+  CloseAck = 6,  // worker -> reactor: onClose has run, the fd may go
+  ResetReq = 7,  // worker -> reactor: close now, dropping queued output
 };
 
 enum MsgFlags : uint8_t { kChunkBegin = 1, kChunkEnd = 2 };
@@ -73,8 +73,8 @@ class MessageBus {
   // Reads up to max_datagrams from fd and calls handler for each complete message. Returns
   // false when the peer is gone. Messages whose total_len exceeds max_message are dropped with
   // a log line (the sender never builds one; this guards against corruption).
-  bool receive(int fd, const std::function<void(const Message&)>& handler,
-               int max_datagrams = 32, uint64_t max_message = 1ull << 31);
+  bool receive(int fd, const std::function<void(const Message&)>& handler, int max_datagrams = 32,
+               uint64_t max_message = 1ull << 31);
 
  private:
   struct Partial {

@@ -13,8 +13,10 @@ namespace {
 // big endian, v 16-bit little endian, l/L 32-bit host order, N 32-bit big endian, V little.
 long long decode_length(char type, const unsigned char* p) {
   switch (type) {
-    case 'c': return static_cast<int8_t>(p[0]);
-    case 'C': return p[0];
+    case 'c':
+      return static_cast<int8_t>(p[0]);
+    case 'C':
+      return p[0];
     case 's': {
       int16_t v;
       std::memcpy(&v, p, 2);
@@ -25,8 +27,10 @@ long long decode_length(char type, const unsigned char* p) {
       std::memcpy(&v, p, 2);
       return v;
     }
-    case 'n': return (p[0] << 8) | p[1];
-    case 'v': return p[0] | (p[1] << 8);
+    case 'n':
+      return (p[0] << 8) | p[1];
+    case 'v':
+      return p[0] | (p[1] << 8);
     case 'l': {
       int32_t v;
       std::memcpy(&v, p, 4);
@@ -41,7 +45,8 @@ long long decode_length(char type, const unsigned char* p) {
       return (static_cast<long long>(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
     case 'V':
       return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<long long>(p[3]) << 24);
-    default: return -1;
+    default:
+      return -1;
   }
 }
 

@@ -18,18 +18,22 @@ constexpr int64_t kCloseAckTimeoutUs = 10'000'000;
 }  // namespace
 
 ReactorThread::ReactorThread(ServerImpl& s, int id)
-    : s_(s), id_(id), bus_(&s.arena->stats().pipe_packet_msg_id),
+    : s_(s),
+      id_(id),
+      bus_(&s.arena->stats().pipe_packet_msg_id),
       conns_(loop_, *s.arena, s.cfg, *this, id),
       listener_{s.listen_fd, s.port, s.sock_type} {
   for (auto& pair : s_.pipes) to_worker_fds_.push_back(::dup(pair[0]));
   for (int j = id_; j < static_cast<int>(s_.pipes.size()); j += s_.cfg.reactor_num) {
     const int fd = s_.pipes[j][0];
     loop_.add(fd, EPOLLIN, [this, fd](uint32_t) {
-      bus_.receive(fd, [this](const Message& m) { on_pipe_message(m); }, 32,
-                   static_cast<uint64_t>(s_.cfg.buffer_output_size));
+      bus_.receive(
+          fd, [this](const Message& m) { on_pipe_message(m); }, 32,
+          static_cast<uint64_t>(s_.cfg.buffer_output_size));
     });
   }
-  loop_.add_timer(1000, [this] { conns_.expire_closing(kCloseAckTimeoutUs); }, 1000);
+  loop_.add_timer(
+      1000, [this] { conns_.expire_closing(kCloseAckTimeoutUs); }, 1000);
   bus_.set_corked(true);
   loop_.set_before_wait([this] { bus_.flush_corked([this](int fd) { watch_writable(fd); }); });
 }
@@ -51,9 +55,7 @@ void ReactorThread::start() {
 }
 
 void ReactorThread::adopt(int fd, const sockaddr_storage& peer) {
-  loop_.post([this, fd, peer] {
-    conns_.adopt(fd, listener_, peer);
-  });
+  loop_.post([this, fd, peer] { conns_.adopt(fd, listener_, peer); });
 }
 
 void ReactorThread::stop_and_join() {

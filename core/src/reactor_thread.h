@@ -40,7 +40,7 @@ class ReactorThread : public ConnectionHost {
   EventLoop loop_;
   MessageBus bus_;
   ConnectionSet conns_;
-  const ListenerInfo listener_;  // copied: the main thread owns ServerImpl's fields
+  const ListenerInfo listener_;     // copied: the main thread owns ServerImpl's fields
   std::vector<int> to_worker_fds_;  // dup of every pair's master end, for writing
   std::thread thread_;
 };

@@ -27,7 +27,8 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char ch) { return std::tolower(ch); });
   return out;
 }
 
@@ -107,9 +108,12 @@ int ServerImpl::check_session(uint32_t sid) const {
   SessionEntry& e = arena->session(sid);
   if (e.session_id.load(std::memory_order_acquire) != sid) return kErrSessionClosed;
   switch (static_cast<SessionState>(e.state.load(std::memory_order_acquire))) {
-    case SessionState::Active: return 0;
-    case SessionState::Closing: return kErrSessionClosing;
-    default: return kErrSessionClosed;
+    case SessionState::Active:
+      return 0;
+    case SessionState::Closing:
+      return kErrSessionClosing;
+    default:
+      return kErrSessionClosed;
   }
 }
 
@@ -145,8 +149,8 @@ bool ServerImpl::start() {
   arena = std::make_unique<Arena>(max_workers, cfg.max_connection);
   for (int i = 0; i < cfg.worker_num; i++) {
     std::array<int, 2> p{};
-    if (!make_ipc_pair(p.data(), static_cast<int>(std::min<long long>(cfg.socket_buffer_size,
-                                                                         64 << 20)))) {
+    if (!make_ipc_pair(p.data(),
+                       static_cast<int>(std::min<long long>(cfg.socket_buffer_size, 64 << 20)))) {
       log_error("socketpair: {}", std::strerror(errno));
       set_last_error(errno);
       return false;
@@ -195,14 +199,17 @@ void Server::set(const Settings& settings) {
   for (const auto& [key, value] : settings) impl_->settings[key] = value;
 }
 
-const Settings& Server::setting() const { return impl_->settings; }
+const Settings& Server::setting() const {
+  return impl_->settings;
+}
 
 namespace {
 [[noreturn]] void wrong_shape(std::string_view event, const char* shape) {
   throw ConfigError("on('" + std::string(event) + "'): handler must take " + shape);
 }
 void must_be_before_start(const detail::ServerImpl& s, std::string_view event) {
-  if (s.started) throw ConfigError("on('" + std::string(event) + "'): must be called before start()");
+  if (s.started)
+    throw ConfigError("on('" + std::string(event) + "'): must be called before start()");
 }
 }  // namespace
 
@@ -210,11 +217,16 @@ bool Server::on(std::string_view event, ServerHandler fn) {
   must_be_before_start(*impl_, event);
   const std::string e = detail::lower(event);
   auto& cb = impl_->cb;
-  if (e == "start") cb.on_start = std::move(fn);
-  else if (e == "shutdown") cb.on_shutdown = std::move(fn);
-  else if (e == "managerstart") cb.on_manager_start = std::move(fn);
-  else if (e == "managerstop") cb.on_manager_stop = std::move(fn);
-  else wrong_shape(event, "the arguments of that event (this one takes (Server&))");
+  if (e == "start")
+    cb.on_start = std::move(fn);
+  else if (e == "shutdown")
+    cb.on_shutdown = std::move(fn);
+  else if (e == "managerstart")
+    cb.on_manager_start = std::move(fn);
+  else if (e == "managerstop")
+    cb.on_manager_stop = std::move(fn);
+  else
+    wrong_shape(event, "the arguments of that event (this one takes (Server&))");
   return true;
 }
 
@@ -222,9 +234,12 @@ bool Server::on(std::string_view event, WorkerHandler fn) {
   must_be_before_start(*impl_, event);
   const std::string e = detail::lower(event);
   auto& cb = impl_->cb;
-  if (e == "workerstart") cb.on_worker_start = std::move(fn);
-  else if (e == "workerstop") cb.on_worker_stop = std::move(fn);
-  else wrong_shape(event, "the arguments of that event (this one takes (Server&, int worker_id))");
+  if (e == "workerstart")
+    cb.on_worker_start = std::move(fn);
+  else if (e == "workerstop")
+    cb.on_worker_stop = std::move(fn);
+  else
+    wrong_shape(event, "the arguments of that event (this one takes (Server&, int worker_id))");
   return true;
 }
 
@@ -232,16 +247,20 @@ bool Server::on(std::string_view event, ConnectHandler fn) {
   must_be_before_start(*impl_, event);
   const std::string e = detail::lower(event);
   auto& cb = impl_->cb;
-  if (e == "connect") cb.on_connect = std::move(fn);
-  else if (e == "close") cb.on_close = std::move(fn);
-  else wrong_shape(event, "the arguments of that event (this one takes (Server&, fd, reactor_id))");
+  if (e == "connect")
+    cb.on_connect = std::move(fn);
+  else if (e == "close")
+    cb.on_close = std::move(fn);
+  else
+    wrong_shape(event, "the arguments of that event (this one takes (Server&, fd, reactor_id))");
   return true;
 }
 
 bool Server::on(std::string_view event, ReceiveHandler fn) {
   must_be_before_start(*impl_, event);
   if (detail::lower(event) != "receive") {
-    wrong_shape(event, "the arguments of that event (this one takes (Server&, fd, reactor_id, data))");
+    wrong_shape(event,
+                "the arguments of that event (this one takes (Server&, fd, reactor_id, data))");
   }
   impl_->cb.on_receive = std::move(fn);
   return true;
@@ -250,13 +269,17 @@ bool Server::on(std::string_view event, ReceiveHandler fn) {
 bool Server::on(std::string_view event, WorkerErrorHandler fn) {
   must_be_before_start(*impl_, event);
   if (detail::lower(event) != "workererror") {
-    wrong_shape(event, "the arguments of that event (this one takes (Server&, worker_id, pid, exit_code, signal))");
+    wrong_shape(event,
+                "the arguments of that event (this one takes (Server&, worker_id, pid, exit_code, "
+                "signal))");
   }
   impl_->cb.on_worker_error = std::move(fn);
   return true;
 }
 
-bool Server::start() { return impl_->start(); }
+bool Server::start() {
+  return impl_->start();
+}
 
 bool Server::shutdown() {
   if (!impl_->arena) {
@@ -346,7 +369,8 @@ bool Server::getClientList(SessionId start_fd, int page_size, std::vector<Sessio
     detail::ConnectionSlot* c = a.connection(row);
     const uint32_t sid = c->session_id.load(std::memory_order_acquire);
     if (sid != 0 && sid > start_fd &&
-        c->state.load(std::memory_order_relaxed) == static_cast<uint8_t>(detail::ConnState::Active)) {
+        c->state.load(std::memory_order_relaxed) ==
+            static_cast<uint8_t>(detail::ConnState::Active)) {
       out.push_back(sid);
     }
   }
@@ -389,7 +413,9 @@ ServerStats Server::stats() const {
   return r;
 }
 
-int Server::getWorkerId() const { return impl_->worker_id; }
+int Server::getWorkerId() const {
+  return impl_->worker_id;
+}
 
 pid_t Server::getWorkerPid(int worker_id) const {
   if (worker_id < 0) worker_id = impl_->worker_id;
@@ -419,9 +445,17 @@ pid_t Server::getManagerPid() const {
   return impl_->arena ? impl_->arena->stats().manager_pid.load() : -1;
 }
 
-int Server::getLastError() const { return last_error(); }
-int Server::port() const { return impl_->port; }
-const std::string& Server::host() const { return impl_->host; }
-Mode Server::mode() const { return impl_->mode; }
+int Server::getLastError() const {
+  return last_error();
+}
+int Server::port() const {
+  return impl_->port;
+}
+const std::string& Server::host() const {
+  return impl_->host;
+}
+Mode Server::mode() const {
+  return impl_->mode;
+}
 
 }  // namespace swkit

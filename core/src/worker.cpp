@@ -24,8 +24,7 @@ MessageHeader make_head(MsgType type, uint32_t sid, int reactor_id, int worker_i
 }  // namespace
 
 EventWorker::EventWorker(ServerImpl& s, int id)
-    : s_(s), id_(id), slot_(s.arena->worker(id)),
-      bus_(&s.arena->stats().pipe_packet_msg_id) {
+    : s_(s), id_(id), slot_(s.arena->worker(id)), bus_(&s.arena->stats().pipe_packet_msg_id) {
   const bool base = s_.mode == Mode::Base;
   for (auto& pair : s_.pipes) out_fds_.push_back(::dup(base ? pair[0] : pair[1]));
   if (base) {
@@ -53,9 +52,9 @@ void EventWorker::run() {
 
   const int in_fd = s_.pipes[id_][1];
   loop_.add(in_fd, EPOLLIN, [this, in_fd](uint32_t) {
-    bus_.receive(in_fd, [this](const Message& m) { on_pipe_message(m); }, 32,
-                 static_cast<uint64_t>(std::max(s_.cfg.package_max_length,
-                                                s_.cfg.buffer_output_size)));
+    bus_.receive(
+        in_fd, [this](const Message& m) { on_pipe_message(m); }, 32,
+        static_cast<uint64_t>(std::max(s_.cfg.package_max_length, s_.cfg.buffer_output_size)));
   });
   if (s_.mode == Mode::Base) {
     // Every worker waits on the shared listening socket; EPOLLEXCLUSIVE wakes one of them.
@@ -63,9 +62,7 @@ void EventWorker::run() {
   }
 
   bus_.set_corked(true);
-  loop_.set_before_wait([this] {
-    bus_.flush_corked([this](int fd) { watch_writable(fd); });
-  });
+  loop_.set_before_wait([this] { bus_.flush_corked([this](int fd) { watch_writable(fd); }); });
 
   slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
   if (s_.cb.on_worker_start) s_.cb.on_worker_start(s_.api, id_);
@@ -84,18 +81,10 @@ void EventWorker::run() {
 }
 
 void EventWorker::accept_ready() {
-  for (;;) {
-    sockaddr_storage peer{};
-    socklen_t len = sizeof peer;
-    int fd = ::accept4(s_.listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
-                       SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN) log_warn("accept: {}", std::strerror(errno));
-      return;
-    }
-    conns_->adopt(fd, ListenerInfo{s_.listen_fd, s_.port, s_.sock_type}, peer);
-  }
+  const ListenerInfo listener{s_.listen_fd, s_.port, s_.sock_type};
+  accept_pending(s_.listen_fd, [this, &listener](int fd, const sockaddr_storage& peer) {
+    conns_->adopt(fd, listener, peer);
+  });
 }
 
 void EventWorker::run_receive(uint32_t sid, int reactor_id, std::string_view data) {
@@ -114,8 +103,8 @@ void EventWorker::on_open(Connection& c) {
 }
 
 void EventWorker::on_packet(Connection& c, std::string_view packet) {
-  s_.arena->connection(c.row)->last_dispatch_us.store(
-      static_cast<int64_t>(wall_time() * 1e6), std::memory_order_relaxed);
+  s_.arena->connection(c.row)->last_dispatch_us.store(static_cast<int64_t>(wall_time() * 1e6),
+                                                      std::memory_order_relaxed);
   run_receive(c.session_id, id_, packet);
 }
 
@@ -191,6 +180,19 @@ void EventWorker::watch_writable(int fd) {
   }
 }
 
+ConnectionSlot* EventWorker::live_connection(uint32_t sid) {
+  if (int err = s_.check_session(sid)) {
+    set_last_error(err);
+    return nullptr;
+  }
+  ConnectionSlot* c = s_.arena->connection(s_.arena->session(sid).row.load());
+  if (!c || c->session_id.load(std::memory_order_acquire) != sid) {
+    set_last_error(kErrSessionClosed);
+    return nullptr;
+  }
+  return c;
+}
+
 bool EventWorker::send(uint32_t sid, std::string_view data) {
   if (data.size() > static_cast<size_t>(s_.cfg.buffer_output_size)) {
     log_warn("send(): {} bytes exceed buffer_output_size ({})", data.size(),
@@ -198,15 +200,8 @@ bool EventWorker::send(uint32_t sid, std::string_view data) {
     set_last_error(kErrDataLengthTooLarge);
     return false;
   }
-  if (int err = s_.check_session(sid)) {
-    set_last_error(err);
-    return false;
-  }
-  ConnectionSlot* c = s_.arena->connection(s_.arena->session(sid).row.load());
-  if (!c || c->session_id.load(std::memory_order_acquire) != sid) {
-    set_last_error(kErrSessionClosed);
-    return false;
-  }
+  ConnectionSlot* c = live_connection(sid);
+  if (!c) return false;
   if (c->send_queued_bytes.load(std::memory_order_relaxed) + static_cast<int64_t>(data.size()) >
       s_.cfg.socket_buffer_size) {
     set_last_error(kErrOutputBufferOverflow);
@@ -231,15 +226,8 @@ bool EventWorker::send(uint32_t sid, std::string_view data) {
 }
 
 bool EventWorker::close(uint32_t sid, bool reset) {
-  if (int err = s_.check_session(sid)) {
-    set_last_error(err);
-    return false;
-  }
-  ConnectionSlot* c = s_.arena->connection(s_.arena->session(sid).row.load());
-  if (!c || c->session_id.load(std::memory_order_acquire) != sid) {
-    set_last_error(kErrSessionClosed);
-    return false;
-  }
+  ConnectionSlot* c = live_connection(sid);
+  if (!c) return false;
   const int reactor_id = c->reactor_id;
   const MsgType type = reset ? MsgType::ResetReq : MsgType::CloseReq;
   if (s_.mode == Mode::Process) {

@@ -33,6 +33,8 @@ class EventWorker : public ConnectionHost {
   // Waits for EPOLLOUT on an IPC fd whose queue did not drain.
   void watch_writable(int fd);
   void accept_ready();
+  // The row of an active session, or nullptr with the last error set (1003/1004/1005).
+  ConnectionSlot* live_connection(uint32_t sid);
   void run_receive(uint32_t sid, int reactor_id, std::string_view data);
 
   ServerImpl& s_;

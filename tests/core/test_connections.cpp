@@ -13,8 +13,12 @@ using namespace swkit;
 using namespace swkit::test;
 
 namespace {
-const char* mode_name(Mode m) { return m == Mode::Process ? "PROCESS" : "BASE"; }
-SessionId my_fd(Client& c) { return std::stoll(field(c.call("whoami"), "fd")); }
+const char* mode_name(Mode m) {
+  return m == Mode::Process ? "PROCESS" : "BASE";
+}
+SessionId my_fd(Client& c) {
+  return std::stoll(field(c.call("whoami"), "fd"));
+}
 int count_lines(const std::vector<std::string>& lines, const std::string& line_prefix) {
   int n = 0;
   for (const auto& l : lines) n += l.rfind(line_prefix, 0) == 0;

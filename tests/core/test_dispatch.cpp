@@ -20,8 +20,8 @@ int served_by(const std::string& reply) {  // "w<id> ..."
 TEST_CASE("dispatch_mode 1 sends messages to the workers in turn", "[dispatch]") {
   const int workers = GENERATE(2, 4);
   INFO(workers << " workers");
-  ServerProcess server({.settings = {{"worker_num", static_cast<long long>(workers)},
-                                     {"dispatch_mode", 1LL}}});
+  ServerProcess server(
+      {.settings = {{"worker_num", static_cast<long long>(workers)}, {"dispatch_mode", 1LL}}});
   server.wait_workers(workers);
   Client c(server.port());
   const int first = served_by(c.call("echo a"));
@@ -33,8 +33,8 @@ TEST_CASE("dispatch_mode 1 sends messages to the workers in turn", "[dispatch]")
 TEST_CASE("dispatch_mode 2 keeps a connection on worker fd % worker_num", "[dispatch]") {
   const int workers = GENERATE(2, 4);
   INFO(workers << " workers");
-  ServerProcess server({.settings = {{"worker_num", static_cast<long long>(workers)},
-                                     {"dispatch_mode", 2LL}}});
+  ServerProcess server(
+      {.settings = {{"worker_num", static_cast<long long>(workers)}, {"dispatch_mode", 2LL}}});
   server.wait_workers(workers);
   std::vector<Client> clients;
   std::set<int> used;
@@ -53,8 +53,8 @@ TEST_CASE("dispatch_mode 2 keeps a connection on worker fd % worker_num", "[disp
 TEST_CASE("dispatch_mode 3 skips a busy worker", "[dispatch]") {
   const int workers = GENERATE(2, 4);
   INFO(workers << " workers");
-  ServerProcess server({.settings = {{"worker_num", static_cast<long long>(workers)},
-                                     {"dispatch_mode", 3LL}}});
+  ServerProcess server(
+      {.settings = {{"worker_num", static_cast<long long>(workers)}, {"dispatch_mode", 3LL}}});
   server.wait_workers(workers);
   // One worker is stuck in a long callback...
   Client stuck(server.port());

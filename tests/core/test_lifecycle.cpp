@@ -18,14 +18,15 @@ using namespace swkit;
 using namespace swkit::test;
 
 namespace {
-const char* mode_name(Mode m) { return m == Mode::Process ? "PROCESS" : "BASE"; }
+const char* mode_name(Mode m) {
+  return m == Mode::Process ? "PROCESS" : "BASE";
+}
 }  // namespace
 
 TEST_CASE("a SIGKILLed worker is respawned and PROCESS connections keep working", "[lifecycle]") {
   const Mode mode = GENERATE(Mode::Process, Mode::Base);
   INFO(mode_name(mode));
-  ServerProcess server({.mode = mode,
-                        .settings = {{"worker_num", 2LL}, {"dispatch_mode", 2LL}}});
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}, {"dispatch_mode", 2LL}}});
   const auto pids = server.wait_workers(2);
   Client c(server.port());
   const std::string who = c.call("whoami");
@@ -66,8 +67,7 @@ TEST_CASE("SIGTERM shuts the whole tree down and removes the pid file", "[lifecy
   char dir[] = "/tmp/swkit-test-XXXXXX";
   REQUIRE(mkdtemp(dir));
   const std::string pid_file = std::string(dir) + "/server.pid";
-  ServerProcess server({.mode = mode,
-                        .settings = {{"worker_num", 3LL}, {"pid_file", pid_file}}});
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 3LL}, {"pid_file", pid_file}}});
   server.wait_workers(3);
   std::ifstream(pid_file) >> std::ws;
   pid_t written = 0;
@@ -104,12 +104,14 @@ TEST_CASE("no child outlives a SIGKILLed master", "[lifecycle]") {
   const auto tree = server.tree();
   REQUIRE(tree.size() == 4);
   REQUIRE(kill(server.master(), SIGKILL) == 0);
-  CHECK(eventually([&] {
-    for (pid_t pid : tree) {
-      if (pid_alive(pid)) return false;
-    }
-    return true;
-  }, 10s));
+  CHECK(eventually(
+      [&] {
+        for (pid_t pid : tree) {
+          if (pid_alive(pid)) return false;
+        }
+        return true;
+      },
+      10s));
 }
 
 TEST_CASE("a port in use makes start() fail with the system's error and no child", "[lifecycle]") {

@@ -273,9 +273,9 @@ void install_command_server(Server& server, const EventChannel& events) {
     } else if (cmd == "shutdown") {
       reply(s.shutdown() ? "ok" : "err " + std::to_string(s.getLastError()));
     } else if (cmd == "pids") {
-      reply("master=" + std::to_string(s.getMasterPid()) +
-            " manager=" + std::to_string(s.getManagerPid()) + " self=" +
-            std::to_string(s.getWorkerPid()) + " worker0=" + std::to_string(s.getWorkerPid(0)) +
+      reply("master=" + std::to_string(s.getMasterPid()) + " manager=" +
+            std::to_string(s.getManagerPid()) + " self=" + std::to_string(s.getWorkerPid()) +
+            " worker0=" + std::to_string(s.getWorkerPid(0)) +
             " status=" + std::to_string(s.getWorkerStatus()));
     } else {
       reply("unknown " + cmd);
@@ -327,7 +327,9 @@ ServerProcess::ServerProcess(ServerOptions opts) {
   manager_ = std::stoi(parts.at(3));
 }
 
-ServerProcess::~ServerProcess() { stop(); }
+ServerProcess::~ServerProcess() {
+  stop();
+}
 
 std::vector<pid_t> ServerProcess::wait_workers(int n, std::chrono::milliseconds timeout) {
   std::vector<pid_t> pids(n, -1);
@@ -367,14 +369,15 @@ int ServerProcess::stop(std::chrono::milliseconds timeout) {
   // Descendants must be gone too; if any linger, kill the group we created and say so.
   if (!eventually([this] { return pids_in_group(group_).empty(); }, 5s)) {
     kill(-group_, SIGKILL);
-    std::fprintf(stderr, "ServerProcess: processes outlived the master; killed group %d\n",
-                 group_);
+    std::fprintf(stderr, "ServerProcess: processes outlived the master; killed group %d\n", group_);
     return -1;
   }
   return status;
 }
 
-std::set<pid_t> ServerProcess::tree() const { return pids_in_group(group_); }
+std::set<pid_t> ServerProcess::tree() const {
+  return pids_in_group(group_);
+}
 
 // ---- Client ----
 
@@ -404,9 +407,13 @@ Client::Client(int port, const char* host) {
   }
 }
 
-Client::~Client() { close(); }
+Client::~Client() {
+  close();
+}
 
-Client::Client(Client&& o) noexcept : fd_(o.fd_), buffered_(std::move(o.buffered_)) { o.fd_ = -1; }
+Client::Client(Client&& o) noexcept : fd_(o.fd_), buffered_(std::move(o.buffered_)) {
+  o.fd_ = -1;
+}
 
 void Client::close() {
   if (fd_ >= 0) ::close(fd_);
