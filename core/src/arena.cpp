@@ -10,6 +10,21 @@
 
 namespace swkit::detail {
 
+const char* slot_state_name(SlotState s) {
+  switch (s) {
+    case SlotState::Starting:
+      return "STARTING";
+    case SlotState::Running:
+      return "RUNNING";
+    case SlotState::Draining:
+      return "DRAINING";
+    case SlotState::Backoff:
+      return "BACKOFF";
+    default:
+      return "STOPPED";
+  }
+}
+
 namespace {
 size_t align_up(size_t n, size_t a) {
   return (n + a - 1) / a * a;
@@ -19,7 +34,8 @@ size_t align_up(size_t n, size_t a) {
 Arena::Arena(int max_workers, int connection_table_size)
     : max_workers_(max_workers), table_size_(connection_table_size) {
   const size_t stats_off = 0;
-  const size_t workers_off = align_up(stats_off + sizeof(StatsBlock), 64);
+  const size_t reloads_off = align_up(stats_off + sizeof(StatsBlock), 64);
+  const size_t workers_off = align_up(reloads_off + sizeof(ReloadHistory), 64);
   const size_t conns_off = align_up(workers_off + sizeof(WorkerSlot) * max_workers, 64);
   const size_t free_off = align_up(conns_off + sizeof(ConnectionSlot) * table_size_, 64);
   const size_t sessions_off = align_up(free_off + sizeof(int32_t) * table_size_, 64);
@@ -32,6 +48,7 @@ Arena::Arena(int max_workers, int connection_table_size)
   auto* bytes = static_cast<char*>(base_);
   // Anonymous shared memory is zero-filled; placement-new only where a member is not zero.
   stats_ = new (bytes + stats_off) StatsBlock();
+  reloads_ = new (bytes + reloads_off) ReloadHistory();
   workers_ = reinterpret_cast<WorkerSlot*>(bytes + workers_off);
   for (int i = 0; i < max_workers_; i++) new (&workers_[i]) WorkerSlot();
   connections_ = reinterpret_cast<ConnectionSlot*>(bytes + conns_off);

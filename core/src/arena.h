@@ -56,6 +56,14 @@ struct alignas(64) StatsBlock {
   std::atomic<int32_t> master_pid{0};
   std::atomic<int32_t> manager_pid{0};
   std::atomic<int32_t> shutting_down{0};
+  // Supervisor: the reload in progress (0 = none), the trigger the next SIGUSR1/2 carries
+  // (ReloadTrigger; written by reload() before it signals), and task counters.
+  std::atomic<uint32_t> reload_running{0};
+  std::atomic<int32_t> reload_trigger{0};
+  std::atomic<uint32_t> reload_seq{0};
+  std::atomic<int64_t> tasking_num{0};
+  std::atomic<int64_t> task_count{0};
+  std::atomic<uint32_t> task_round{0};
   Spinlock session_lock;
   int32_t rows_high_water = 0;  // rows [0, high water) have been used; under session_lock
   int32_t free_rows_top = 0;    // entries on the free-row stack; under session_lock
@@ -72,6 +80,55 @@ struct alignas(64) WorkerSlot {
   std::atomic<int64_t> dispatch_count{0};
   std::atomic<int64_t> concurrency{0};
   std::atomic<int64_t> respawn_count{0};
+  std::atomic<int32_t> state{0};        // SlotState (the supervisor's view)
+  std::atomic<uint32_t> generation{0};  // id of the reload that started it (0 = initial)
+  std::atomic<int64_t> backoff_until_ms{0};
+  std::atomic<int32_t> retire_requested{0};  // max_request / stop(): replace me
+};
+
+// The supervisor's view of a worker slot (beyond Swoole's BUSY/IDLE/EXIT status).
+enum class SlotState : int32_t {
+  Stopped = 0,
+  Starting = 1,
+  Running = 2,
+  Draining = 3,
+  Backoff = 4
+};
+const char* slot_state_name(SlotState s);
+
+enum class ReloadTrigger : int32_t { Signal = 0, Api = 1, Admin = 2 };
+
+// One worker's part in a reload transaction.
+struct ReloadWorkerResult {
+  int32_t worker_id;
+  int32_t old_pid;
+  int32_t new_pid;
+  int32_t drain_ms;  // SIGTERM to exit
+  int32_t forced;    // 1 = SIGKILLed after max_wait_time
+};
+
+// A reload transaction as the manager records it; the last kReloadHistory stay in the arena.
+struct ReloadRecord {
+  static constexpr int kMaxWorkers = 128;
+  uint32_t id;
+  int32_t trigger;    // ReloadTrigger
+  int32_t parallel;   // 0 = rolling, 1 = parallel (reload_async)
+  int32_t task_only;  // SIGUSR2 / reload(true)
+  int32_t done;       // 0 = running
+  int32_t workers;    // entries in results (up to kMaxWorkers)
+  int32_t forced;     // how many were SIGKILLed
+  int32_t refused;    // reload requests refused while this one ran
+  double started_at;  // wall clock
+  double finished_at;
+  ReloadWorkerResult results[kMaxWorkers];
+};
+constexpr int kReloadHistory = 32;
+
+// Written by the manager only; readers take a copy under the lock.
+struct ReloadHistory {
+  Spinlock lock;
+  uint32_t count;  // records ever written
+  ReloadRecord records[kReloadHistory];
 };
 
 enum class ConnState : uint8_t { Free = 0, Active = 1, Closing = 2 };
@@ -117,6 +174,7 @@ class Arena {
   Arena& operator=(const Arena&) = delete;
 
   StatsBlock& stats() { return *stats_; }
+  ReloadHistory& reloads() { return *reloads_; }
   WorkerSlot& worker(int id) { return workers_[id]; }
   int max_workers() const { return max_workers_; }
   ConnectionSlot* connection(int row) {
@@ -137,6 +195,7 @@ class Arena {
   void* base_ = nullptr;
   size_t size_ = 0;
   StatsBlock* stats_ = nullptr;
+  ReloadHistory* reloads_ = nullptr;
   WorkerSlot* workers_ = nullptr;
   int max_workers_ = 0;
   ConnectionSlot* connections_ = nullptr;

@@ -127,6 +127,18 @@ const std::unordered_map<std::string, Setter>& setters() {
       {"package_eof", [](Config& c, auto& k, auto& v) { c.package_eof = text(k, v, 1, 8); }},
       {"enable_unsafe_event",
        [](Config& c, auto& k, auto& v) { c.enable_unsafe_event = boolean(k, v); }},
+      {"max_request",
+       [](Config& c, auto& k, auto& v) { c.max_request = int_in(k, v, 0, 1LL << 40); }},
+      {"max_request_grace",
+       [](Config& c, auto& k, auto& v) { c.max_request_grace = int_in(k, v, 0, 1LL << 40); }},
+      {"reload_async", [](Config& c, auto& k, auto& v) { c.reload_async = boolean(k, v); }},
+      {"task_worker_num",
+       [](Config& c, auto& k, auto& v) { c.task_worker_num = int_in(k, v, 0, 1024); }},
+      {"task_ipc_mode", [](Config& c, auto& k, auto& v) { c.task_ipc_mode = int_in(k, v, 1, 3); }},
+      {"task_max_request",
+       [](Config& c, auto& k, auto& v) { c.task_max_request = int_in(k, v, 0, 1LL << 40); }},
+      {"task_max_request_grace",
+       [](Config& c, auto& k, auto& v) { c.task_max_request_grace = int_in(k, v, 0, 1LL << 40); }},
       {"max_wait_time",
        [](Config& c, auto& k, auto& v) { c.max_wait_time = number_in(k, v, 0.001, 3600); }},
   };
@@ -136,13 +148,7 @@ const std::unordered_map<std::string, Setter>& setters() {
 // Swoole settings that swkit knows but does not implement yet: refused by name rather than
 // accepted and ignored.
 const std::set<std::string_view>& known_unimplemented() {
-  static const std::set<std::string_view> keys = {"task_worker_num",
-                                                  "task_ipc_mode",
-                                                  "task_max_request",
-                                                  "task_tmpdir",
-                                                  "max_request",
-                                                  "max_request_grace",
-                                                  "reload_async",
+  static const std::set<std::string_view> keys = {"task_tmpdir",
                                                   "heartbeat_check_interval",
                                                   "heartbeat_idle_time",
                                                   "ssl_cert_file",

@@ -31,6 +31,19 @@ struct Config {
   std::string package_eof = "\r\n";
   bool enable_unsafe_event = false;
   double max_wait_time = 3.0;
+  // Supervisor.
+  long long max_request = 0;         // 0 = never recycle
+  long long max_request_grace = -1;  // -1 = default: max_request / 2
+  bool reload_async = false;         // false: rolling reload; true: parallel
+  // Task workers.
+  int task_worker_num = 0;
+  int task_ipc_mode = 1;  // 1 unix socket per worker, 2 (mapped onto 1), 3 preemptive
+  long long task_max_request = 0;
+  long long task_max_request_grace = -1;
+
+  long long grace_for(long long limit, long long grace) const {
+    return grace >= 0 ? grace : limit / 2;
+  }
 
   Framing framing() const {
     if (open_length_check) return Framing::Length;

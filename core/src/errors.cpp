@@ -37,6 +37,12 @@ std::string strerror(int code) {
       return "Package length exceeds package_max_length";
     case kErrDataLengthTooLarge:
       return "Data length exceeds buffer_output_size";
+    case kErrTaskPackageTooBig:
+      return "Task package too big";
+    case kErrTaskDispatchFail:
+      return "Task dispatch failed";
+    case kErrTaskTimeout:
+      return "Task timed out";
     case kErrInvalidParams:
       return "Invalid parameters";
     case kErrWrongOperation:

@@ -1,13 +1,18 @@
-// The manager cycle: forks the event workers, reaps them, respawns the ones that die, and stops
-// them all on SIGTERM. Single-threaded for its whole life, because it forks.
+// The manager cycle: forks task workers, event workers and user processes; reaps them and
+// respawns with crash-loop backoff; recycles workers that ask to retire (max_request, stop());
+// runs reloads as tracked transactions; stops everything on SIGTERM. Single-threaded for its
+// whole life, because it forks.
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "event_loop.h"
@@ -18,74 +23,140 @@ namespace swkit::detail {
 
 namespace {
 
+// Crash-loop backoff: the first crash respawns at once; each further crash within
+// kHealthyLifetimeMs of its start doubles the wait, from kBackoffInitialMs up to kBackoffMaxMs.
+// A process that ran kHealthyLifetimeMs or longer starts the count again.
+constexpr int64_t kHealthyLifetimeMs = 1000;
+constexpr int64_t kBackoffInitialMs = 50;
+constexpr int64_t kBackoffMaxMs = 5000;
+
+int64_t now_ms() {
+  return monotonic_us() / 1000;
+}
+
 class Manager {
  public:
   explicit Manager(ServerImpl& s) : s_(s) {}
   void run();
 
  private:
-  pid_t spawn(int worker_id);
+  struct Proc {
+    pid_t pid = -1;
+    int64_t started_ms = 0;
+    int crashes = 0;  // consecutive short-lived crashes
+    uint64_t respawn_timer = 0;
+  };
+  // An old process on its way out (reload or retire); its id already has (or will get) a
+  // successor.
+  struct Leaving {
+    int id;
+    int64_t term_ms;
+    uint64_t kill_timer;
+    bool reload;  // part of the running reload transaction
+  };
+  struct Reload {
+    ReloadRecord rec;
+    std::vector<int> queue;  // ids still to stop (rolling) or stopping (parallel)
+    size_t next = 0;         // rolling: next index of queue to stop
+    std::unordered_map<int, int> result_index;  // id -> index in rec.results
+    int in_flight = 0;                          // stopped, successor not yet running
+  };
+
+  pid_t spawn(int id);
+  void schedule_respawn(int id, int64_t delay_ms);
   void reap();
-  void on_worker_exit(int worker_id, pid_t pid, int status);
+  void on_exit(pid_t pid, int status);
+  void on_retire_requests();
   void reclaim_connections(int worker_id);
   void stop_children();
 
+  void begin_reload(bool task_only);
+  void stop_for_reload(int id);
+  void advance_reload();
+  void publish(const ReloadRecord& rec);
+
   ServerImpl& s_;
   EventLoop loop_;
-  std::vector<pid_t> pids_;
+  std::vector<Proc> procs_;
+  std::unordered_map<pid_t, Leaving> leaving_;
+  std::optional<Reload> reload_;
+  uint64_t reload_timer_ = 0;
   int signal_fd_ = -1;
   bool stopping_ = false;
 };
 
-pid_t Manager::spawn(int worker_id) {
+pid_t Manager::spawn(int id) {
+  WorkerSlot& slot = s_.arena->worker(id);
   const pid_t manager = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
     bind_lifetime_to_parent(manager, SIGTERM);
-    run_event_worker(s_, worker_id);
+    run_worker_process(s_, id);
   }
   if (pid < 0) {
-    log_error("fork worker#{}: {}", worker_id, std::strerror(errno));
+    log_error("fork process#{}: {}", id, std::strerror(errno));
+    schedule_respawn(id, kBackoffMaxMs);
     return -1;
   }
-  WorkerSlot& slot = s_.arena->worker(worker_id);
-  slot.pid.store(pid);
-  slot.type.store(static_cast<int32_t>(WorkerType::Event));
+  const ProcessKind kind = s_.kind_of(id);
+  slot.type.store(static_cast<int32_t>(kind == ProcessKind::Event  ? WorkerType::Event
+                                       : kind == ProcessKind::Task ? WorkerType::Task
+                                                                   : WorkerType::User));
   slot.status.store(kWorkerIdle);
+  slot.state.store(static_cast<int32_t>(SlotState::Starting));
   slot.start_time.store(static_cast<int64_t>(wall_time()));
   slot.request_count.store(0);
   slot.response_count.store(0);
   slot.dispatch_count.store(0);
-  slot.concurrency.store(0);
-  pids_[worker_id] = pid;
+  slot.retire_requested.store(0);
+  slot.backoff_until_ms.store(0);
+  slot.generation.store(reload_ ? reload_->rec.id : slot.generation.load());
+  slot.pid.store(pid);
+  procs_[id].pid = pid;
+  procs_[id].started_ms = now_ms();
   return pid;
+}
+
+void Manager::schedule_respawn(int id, int64_t delay_ms) {
+  WorkerSlot& slot = s_.arena->worker(id);
+  if (delay_ms <= 0) {
+    spawn(id);
+    return;
+  }
+  slot.state.store(static_cast<int32_t>(SlotState::Backoff));
+  slot.backoff_until_ms.store(static_cast<int64_t>(wall_time() * 1000) + delay_ms);
+  procs_[id].respawn_timer = loop_.add_timer(static_cast<double>(delay_ms), [this, id] {
+    procs_[id].respawn_timer = 0;
+    if (!stopping_ && procs_[id].pid < 0) spawn(id);
+  });
 }
 
 void Manager::run() {
   StatsBlock& st = s_.arena->stats();
   st.manager_pid.store(getpid());
-  pids_.assign(s_.cfg.worker_num, -1);
+  procs_.assign(s_.total_processes(), Proc{});
   sigset_t set = handled_signals();
   signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  for (int i = 0; i < s_.cfg.worker_num; i++) spawn(i);
+  // Swoole's order: task workers, event workers, then user processes.
+  for (int i = 0; i < s_.task_workers(); i++) spawn(s_.event_workers() + i);
+  for (int i = 0; i < s_.event_workers(); i++) spawn(i);
+  for (int i = 0; i < s_.user_processes(); i++) spawn(s_.event_workers() + s_.task_workers() + i);
+
   loop_.add(signal_fd_, EPOLLIN, [this](uint32_t) {
     signalfd_siginfo si;
     while (::read(signal_fd_, &si, sizeof si) == sizeof si) {
-      switch (si.ssi_signo) {
-        case SIGTERM:
-          stopping_ = true;
-          loop_.stop();
-          break;
-        case SIGCHLD:
-          reap();
-          break;
-        case SIGWINCH:
-          reopen_log();
-          break;
-        default:
-          if (static_cast<int>(si.ssi_signo) == SIGRTMIN) reopen_log();
-          // SIGUSR1/SIGUSR2 (reload) belong to the supervisor issue; SIGINT goes to the master.
-          break;
+      const int sig = static_cast<int>(si.ssi_signo);
+      if (sig == SIGTERM) {
+        stopping_ = true;
+        loop_.stop();
+      } else if (sig == SIGCHLD) {
+        reap();
+      } else if (sig == SIGUSR1 || sig == SIGUSR2) {
+        begin_reload(sig == SIGUSR2);
+      } else if (sig == SIGIO) {
+        on_retire_requests();
+      } else if (sig == SIGWINCH || sig == SIGRTMIN) {
+        reopen_log();
       }
     }
   });
@@ -99,28 +170,82 @@ void Manager::run() {
 void Manager::reap() {
   int status = 0;
   pid_t pid;
-  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    for (int id = 0; id < static_cast<int>(pids_.size()); id++) {
-      if (pids_[id] == pid) on_worker_exit(id, pid, status);
-    }
-  }
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) on_exit(pid, status);
 }
 
-void Manager::on_worker_exit(int worker_id, pid_t pid, int status) {
-  pids_[worker_id] = -1;
-  WorkerSlot& slot = s_.arena->worker(worker_id);
-  slot.last_exit_status.store(status);
-  slot.status.store(kWorkerExit);
-  if (stopping_) return;
+void Manager::on_exit(pid_t pid, int status) {
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
   const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  if (code != 0 || sig != 0) {
-    log_warn("worker#{} (pid {}) exited abnormally: code={} signal={}", worker_id, pid, code, sig);
-    if (s_.cb.on_worker_error) s_.cb.on_worker_error(s_.api, worker_id, pid, code, sig);
+  if (auto it = leaving_.find(pid); it != leaving_.end()) {
+    const Leaving leaving = it->second;
+    leaving_.erase(it);
+    loop_.cancel_timer(leaving.kill_timer);
+    if (s_.mode == Mode::Base && s_.kind_of(leaving.id) == ProcessKind::Event) {
+      reclaim_connections(leaving.id);
+    }
+    if (leaving.reload && reload_) {
+      const int idx = reload_->result_index[leaving.id];
+      ReloadWorkerResult& r = reload_->rec.results[idx];
+      r.drain_ms = static_cast<int32_t>(now_ms() - leaving.term_ms);
+      r.forced = sig == SIGKILL ? 1 : 0;
+      if (r.forced) reload_->rec.forced++;
+      if (!stopping_) r.new_pid = spawn(leaving.id);
+      advance_reload();
+    }
+    return;
   }
-  if (s_.mode == Mode::Base) reclaim_connections(worker_id);
+  int id = -1;
+  for (int i = 0; i < static_cast<int>(procs_.size()); i++) {
+    if (procs_[i].pid == pid) id = i;
+  }
+  if (id < 0) return;  // not ours (a user's own child, reaped here as subreaper of nothing)
+  Proc& p = procs_[id];
+  p.pid = -1;
+  WorkerSlot& slot = s_.arena->worker(id);
+  slot.last_exit_status.store(status);
+  slot.status.store(kWorkerExit);
+  slot.state.store(static_cast<int32_t>(SlotState::Stopped));
+  if (stopping_) return;
+  if (s_.mode == Mode::Base && s_.kind_of(id) == ProcessKind::Event) reclaim_connections(id);
+  const int64_t lived = now_ms() - p.started_ms;
+  const bool crashed = code != 0 || sig != 0;
+  if (crashed) {
+    log_warn("process#{} (pid {}) exited abnormally: code={} signal={}", id, pid, code, sig);
+    if (s_.cb.on_worker_error) s_.cb.on_worker_error(s_.api, id, pid, code, sig);
+  }
   slot.respawn_count.fetch_add(1);
-  spawn(worker_id);
+  // A clean exit of an event or task worker (stop(), an outside SIGTERM) respawns at once.
+  // Crashes, and user processes that keep returning at once, back off.
+  const bool counts = crashed || s_.kind_of(id) == ProcessKind::User;
+  if (!counts || lived >= kHealthyLifetimeMs) {
+    p.crashes = counts ? 1 : 0;
+  } else {
+    p.crashes++;
+  }
+  const int64_t delay =
+      p.crashes <= 1 ? 0
+                     : std::min(kBackoffMaxMs, kBackoffInitialMs << std::min(p.crashes - 2, 20));
+  if (delay > 0) {
+    log_warn("process#{} crash loop: respawn in {} ms ({} quick exits in a row)", id, delay,
+             p.crashes);
+  }
+  schedule_respawn(id, delay);
+}
+
+// max_request or stop(): the worker stopped reading and asks for its successor; it leaves once
+// the successor runs.
+void Manager::on_retire_requests() {
+  for (int id = 0; id < static_cast<int>(procs_.size()); id++) {
+    WorkerSlot& slot = s_.arena->worker(id);
+    if (!slot.retire_requested.load() || procs_[id].pid <= 0) continue;
+    const pid_t old = procs_[id].pid;
+    if (slot.pid.load() != old) continue;
+    leaving_[old] = Leaving{id, now_ms(), 0, false};
+    // The old process waits for the successor at most max_wait_time; then it is killed.
+    leaving_[old].kill_timer =
+        loop_.add_timer(s_.cfg.max_wait_time * 1000 + 1000, [old] { kill(old, SIGKILL); });
+    spawn(id);
+  }
 }
 
 // BASE mode: a dead worker's sockets died with it; free their rows in the arena.
@@ -140,29 +265,150 @@ void Manager::reclaim_connections(int worker_id) {
   }
 }
 
-void Manager::stop_children() {
-  for (pid_t pid : pids_) {
-    if (pid > 0) kill(pid, SIGTERM);
+// ---- reload transactions ----
+
+void Manager::publish(const ReloadRecord& rec) {
+  ReloadHistory& h = s_.arena->reloads();
+  std::lock_guard<Spinlock> lock(h.lock);
+  // The running transaction keeps its place; a new one takes the next.
+  const uint32_t newest = h.count == 0 ? 0 : h.records[(h.count - 1) % kReloadHistory].id;
+  if (h.count == 0 || newest != rec.id) h.count++;
+  h.records[(h.count - 1) % kReloadHistory] = rec;
+}
+
+void Manager::begin_reload(bool task_only) {
+  StatsBlock& st = s_.arena->stats();
+  const auto trigger = static_cast<ReloadTrigger>(st.reload_trigger.exchange(0));
+  if (stopping_) return;
+  if (reload_) {
+    log_warn("reload refused: reload #{} is still running", reload_->rec.id);
+    reload_->rec.refused++;
+    publish(reload_->rec);
+    return;
   }
+  std::vector<int> ids;
+  if (!task_only) {
+    for (int i = 0; i < s_.event_workers(); i++) ids.push_back(i);
+  }
+  for (int i = 0; i < s_.task_workers(); i++) ids.push_back(s_.event_workers() + i);
+  reload_.emplace();
+  Reload& r = *reload_;
+  r.rec = ReloadRecord{};
+  r.rec.id = st.reload_seq.fetch_add(1) + 1;
+  r.rec.trigger = static_cast<int32_t>(trigger);
+  r.rec.parallel = s_.cfg.reload_async ? 1 : 0;
+  r.rec.task_only = task_only ? 1 : 0;
+  r.rec.started_at = wall_time();
+  r.queue = ids;
+  for (size_t i = 0; i < ids.size() && i < ReloadRecord::kMaxWorkers; i++) {
+    r.rec.results[i] = ReloadWorkerResult{ids[i], -1, -1, -1, 0};
+    r.result_index[ids[i]] = static_cast<int>(i);
+  }
+  r.rec.workers = static_cast<int32_t>(std::min<size_t>(ids.size(), ReloadRecord::kMaxWorkers));
+  st.reload_running.store(r.rec.id);
+  log_info("reload #{} started: {} {} workers, {}", r.rec.id, ids.size(),
+           task_only ? "task" : "event and task", r.rec.parallel ? "parallel" : "rolling");
+  publish(r.rec);
+  if (s_.cb.on_before_reload) s_.cb.on_before_reload(s_.api);
+  if (r.rec.parallel) {
+    for (int id : ids) stop_for_reload(id);
+    r.next = ids.size();
+  }
+  // Rolling progress and completion are checked on a short timer as well as on exits.
+  reload_timer_ = loop_.add_timer(
+      2, [this] { advance_reload(); }, 2);
+  advance_reload();
+}
+
+void Manager::stop_for_reload(int id) {
+  Reload& r = *reload_;
+  ReloadWorkerResult& res = r.rec.results[r.result_index[id]];
+  r.in_flight++;
+  const pid_t old = procs_[id].pid;
+  res.old_pid = old;
+  if (old <= 0) {
+    // In backoff or not running: start it now, in this reload's generation.
+    if (procs_[id].respawn_timer) loop_.cancel_timer(procs_[id].respawn_timer);
+    procs_[id].respawn_timer = 0;
+    res.drain_ms = 0;
+    res.new_pid = spawn(id);
+    return;
+  }
+  procs_[id].pid = -1;
+  s_.arena->worker(id).state.store(static_cast<int32_t>(SlotState::Draining));
+  Leaving leaving{id, now_ms(), 0, true};
+  // After max_wait_time the straggler is killed; its result says forced.
+  leaving.kill_timer = loop_.add_timer(s_.cfg.max_wait_time * 1000, [this, old] {
+    if (leaving_.count(old)) {
+      log_warn("reload #{}: pid {} did not exit within max_wait_time, killing it",
+               reload_ ? reload_->rec.id : 0, old);
+      kill(old, SIGKILL);
+    }
+  });
+  leaving_[old] = leaving;
+  kill(old, SIGTERM);
+}
+
+void Manager::advance_reload() {
+  if (!reload_) return;
+  Reload& r = *reload_;
+  // Count the ids whose successor is not running yet.
+  int waiting = 0;
+  for (size_t i = 0; i < r.next; i++) {
+    const int id = r.queue[i];
+    const ReloadWorkerResult& res = r.rec.results[r.result_index[id]];
+    const WorkerSlot& slot = s_.arena->worker(id);
+    const bool up = res.new_pid > 0 && slot.pid.load() == res.new_pid &&
+                    slot.state.load() == static_cast<int32_t>(SlotState::Running);
+    if (!up) waiting++;
+  }
+  if (!r.rec.parallel && waiting == 0 && r.next < r.queue.size()) {
+    stop_for_reload(r.queue[r.next++]);
+    publish(r.rec);
+    return;
+  }
+  if (waiting > 0 || r.next < r.queue.size()) return;
+  r.rec.done = 1;
+  r.rec.finished_at = wall_time();
+  publish(r.rec);
+  log_info("reload #{} finished in {:.0f} ms: {} workers, {} forced", r.rec.id,
+           (r.rec.finished_at - r.rec.started_at) * 1000, r.rec.workers, r.rec.forced);
+  loop_.cancel_timer(reload_timer_);
+  reload_.reset();
+  s_.arena->stats().reload_running.store(0);
+  if (s_.cb.on_after_reload) s_.cb.on_after_reload(s_.api);
+}
+
+void Manager::stop_children() {
+  std::vector<pid_t> pids;
+  for (auto& p : procs_) {
+    if (p.pid > 0) pids.push_back(p.pid);
+  }
+  for (auto& [pid, l] : leaving_) pids.push_back(pid);
+  for (pid_t pid : pids) kill(pid, SIGTERM);
   const int64_t deadline = monotonic_us() + static_cast<int64_t>(s_.cfg.max_wait_time * 1e6);
-  auto alive = [this] {
-    for (pid_t pid : pids_) {
+  auto alive = [&] {
+    for (pid_t pid : pids) {
       if (pid > 0) return true;
     }
     return false;
   };
   while (alive() && monotonic_us() < deadline) {
-    reap();
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      std::replace(pids.begin(), pids.end(), pid, static_cast<pid_t>(-1));
+    }
     if (alive()) usleep(2000);
   }
-  for (pid_t& pid : pids_) {
+  for (pid_t pid : pids) {
     if (pid > 0) {
-      log_warn("worker pid {} did not stop within max_wait_time, killing it", pid);
+      log_warn("pid {} did not stop within max_wait_time, killing it", pid);
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
-      pid = -1;
     }
   }
+  s_.arena->stats().reload_running.store(0);
 }
 
 }  // namespace
@@ -172,8 +418,7 @@ void run_manager(ServerImpl& s) {
   set_log_role("manager");
   signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the whole group; the master alone acts on it
   if (s.mode == Mode::Process && s.listen_fd >= 0) {
-    // In PROCESS mode only the master accepts. (BASE workers inherit it from here.)
-    ::close(s.listen_fd);
+    ::close(s.listen_fd);  // in PROCESS mode only the master accepts
     s.listen_fd = -1;
   }
   int code = 0;

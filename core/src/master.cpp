@@ -23,7 +23,7 @@ namespace swkit::detail {
 sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (int sig : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGCHLD, SIGWINCH, SIGRTMIN}) {
+  for (int sig : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGCHLD, SIGWINCH, SIGIO, SIGRTMIN}) {
     sigaddset(&set, sig);
   }
   return set;

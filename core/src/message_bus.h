@@ -15,14 +15,20 @@
 namespace swkit::detail {
 
 enum class MsgType : uint8_t {
-  Data = 1,      // reactor -> worker: bytes from a client
-  Connect = 2,   // reactor -> worker: onConnect
-  Close = 3,     // reactor -> worker: onClose (the worker answers CloseAck)
-  Send = 4,      // worker -> reactor (or BASE owner): bytes to a client
-  CloseReq = 5,  // worker -> reactor (or BASE owner): close a client
-  CloseAck = 6,  // worker -> reactor: onClose has run, the fd may go
-  ResetReq = 7,  // worker -> reactor: close now, dropping queued output
+  Data = 1,          // reactor -> worker: bytes from a client
+  Connect = 2,       // reactor -> worker: onConnect
+  Close = 3,         // reactor -> worker: onClose (the worker answers CloseAck)
+  Send = 4,          // worker -> reactor (or BASE owner): bytes to a client
+  CloseReq = 5,      // worker -> reactor (or BASE owner): close a client
+  CloseAck = 6,      // worker -> reactor: onClose has run, the fd may go
+  ResetReq = 7,      // worker -> reactor: close now, dropping queued output
+  Task = 8,          // -> task worker: session_id = task id, worker_id = sender, aux = flags
+  Finish = 9,        // task worker -> sender: the result of task session_id
+  PipeMessage = 10,  // sendMessage(): worker_id = sender
 };
+
+// aux flags of Task/Finish messages.
+enum TaskFlags : uint32_t { kTaskWaiting = 1, kTaskCallback = 2, kTaskNoReply = 4 };
 
 enum MsgFlags : uint8_t { kChunkBegin = 1, kChunkEnd = 2 };
 
@@ -36,7 +42,7 @@ struct MessageHeader {
   int16_t reactor_id;
   MsgType type;
   uint8_t flags;
-  uint32_t reserved;
+  uint32_t aux;  // TaskFlags for Task/Finish
   double time;
 };
 static_assert(sizeof(MessageHeader) == 48);
@@ -68,6 +74,9 @@ class MessageBus {
   // (the caller waits for EPOLLOUT on them).
   void flush_corked(const std::function<void(int fd)>& on_blocked);
   bool has_pending(int fd) const;
+  // True while a chunked message is half read: a stopping reader must finish it first, or its
+  // successor would get the tail without the head.
+  bool has_partials() const { return !partials_.empty(); }
   size_t pending_bytes(int fd) const;
 
   // Reads up to max_datagrams from fd and calls handler for each complete message. Returns

@@ -23,8 +23,8 @@ ReactorThread::ReactorThread(ServerImpl& s, int id)
       bus_(&s.arena->stats().pipe_packet_msg_id),
       conns_(loop_, *s.arena, s.cfg, *this, id),
       listener_{s.listen_fd, s.port, s.sock_type} {
-  for (auto& pair : s_.pipes) to_worker_fds_.push_back(::dup(pair[0]));
-  for (int j = id_; j < static_cast<int>(s_.pipes.size()); j += s_.cfg.reactor_num) {
+  for (int j = 0; j < s_.event_workers(); j++) to_worker_fds_.push_back(::dup(s_.pipes[j][0]));
+  for (int j = id_; j < s_.event_workers(); j += s_.cfg.reactor_num) {
     const int fd = s_.pipes[j][0];
     loop_.add(fd, EPOLLIN, [this, fd](uint32_t) {
       bus_.receive(

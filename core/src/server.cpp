@@ -126,11 +126,14 @@ bool ServerImpl::start() {
   started = true;
   finalize_config(cfg);
   init_logging("master", cfg.log_file, cfg.log_level);
-  if (!cb.on_receive) {
-    log_error("start(): require onReceive callback");
+  auto refuse = [](const char* what) {
+    log_error("start(): {}", what);
     set_last_error(kErrInvalidParams);
     return false;
-  }
+  };
+  if (!cb.on_receive) return refuse("require onReceive callback");
+  if (cfg.task_worker_num > 0 && !cb.on_task) return refuse("require onTask callback");
+  if (cfg.task_worker_num > 0 && !cb.on_finish) return refuse("require onFinish callback");
   if (!connection_events_enabled() && (cb.on_connect || cb.on_close)) {
     log_warn("dispatch_mode {} does not deliver onConnect/onClose (set enable_unsafe_event)",
              cfg.dispatch_mode);
@@ -145,17 +148,24 @@ bool ServerImpl::start() {
     return false;
   }
 
-  const int max_workers = cfg.worker_num;
-  arena = std::make_unique<Arena>(max_workers, cfg.max_connection);
-  for (int i = 0; i < cfg.worker_num; i++) {
-    std::array<int, 2> p{};
-    if (!make_ipc_pair(p.data(),
-                       static_cast<int>(std::min<long long>(cfg.socket_buffer_size, 64 << 20)))) {
-      log_error("socketpair: {}", std::strerror(errno));
-      set_last_error(errno);
-      return false;
+  arena = std::make_unique<Arena>(total_processes(), cfg.max_connection);
+  const int ipc_buffer = static_cast<int>(std::min<long long>(cfg.socket_buffer_size, 64 << 20));
+  auto make_pair = [&](std::array<int, 2>& p) {
+    if (make_ipc_pair(p.data(), ipc_buffer)) return true;
+    log_error("socketpair: {}", std::strerror(errno));
+    set_last_error(errno);
+    return false;
+  };
+  pipes.resize(total_processes());
+  for (auto& p : pipes) {
+    if (!make_pair(p)) return false;
+  }
+  if (task_workers() > 0) {
+    result_pipes.resize(event_workers());
+    for (auto& p : result_pipes) {
+      if (!make_pair(p)) return false;
     }
-    pipes.push_back(p);
+    if (cfg.task_ipc_mode == 3 && !make_pair(task_queue)) return false;
   }
 
   if (!cfg.pid_file.empty()) {
@@ -168,11 +178,18 @@ bool ServerImpl::start() {
 
   const bool ok = run_master(*this);
 
-  for (auto& p : pipes) {
-    ::close(p[0]);
-    ::close(p[1]);
+  for (auto* list : {&pipes, &result_pipes}) {
+    for (auto& p : *list) {
+      ::close(p[0]);
+      ::close(p[1]);
+    }
+    list->clear();
   }
-  pipes.clear();
+  if (task_queue[0] >= 0) {
+    ::close(task_queue[0]);
+    ::close(task_queue[1]);
+    task_queue = {-1, -1};
+  }
   if (!cfg.pid_file.empty()) ::unlink(cfg.pid_file.c_str());
   sigprocmask(SIG_UNBLOCK, &set, nullptr);
   role = Role::Setup;
@@ -204,77 +221,109 @@ const Settings& Server::setting() const {
 }
 
 namespace {
+
 [[noreturn]] void wrong_shape(std::string_view event, const char* shape) {
   throw ConfigError("on('" + std::string(event) + "'): handler must take " + shape);
 }
+
 void must_be_before_start(const detail::ServerImpl& s, std::string_view event) {
-  if (s.started)
+  if (s.started) {
     throw ConfigError("on('" + std::string(event) + "'): must be called before start()");
+  }
 }
+
+// Stores fn in the slot named by event, or refuses with the shape the caller should use.
+template <typename Fn>
+bool assign(detail::ServerImpl& s, std::string_view event,
+            std::initializer_list<std::pair<const char*, Fn*>> slots, Fn fn, const char* shape) {
+  must_be_before_start(s, event);
+  const std::string e = detail::lower(event);
+  for (const auto& [name, slot] : slots) {
+    if (e == name) {
+      *slot = std::move(fn);
+      return true;
+    }
+  }
+  wrong_shape(event, shape);
+}
+
+// The calling process's worker runtime, or nullptr with error 9009 (master/manager).
+detail::WorkerProcess* runtime(detail::ServerImpl& s) {
+  if (!s.worker) set_last_error(kErrServerSendInMaster);
+  return s.worker.get();
+}
+
+bool valid_session(SessionId fd) {
+  if (fd > 0 && fd <= UINT32_MAX) return true;
+  set_last_error(kErrSessionNotExist);
+  return false;
+}
+
 }  // namespace
 
 bool Server::on(std::string_view event, ServerHandler fn) {
-  must_be_before_start(*impl_, event);
-  const std::string e = detail::lower(event);
   auto& cb = impl_->cb;
-  if (e == "start")
-    cb.on_start = std::move(fn);
-  else if (e == "shutdown")
-    cb.on_shutdown = std::move(fn);
-  else if (e == "managerstart")
-    cb.on_manager_start = std::move(fn);
-  else if (e == "managerstop")
-    cb.on_manager_stop = std::move(fn);
-  else
-    wrong_shape(event, "the arguments of that event (this one takes (Server&))");
-  return true;
+  return assign<ServerHandler>(*impl_, event,
+                               {{"start", &cb.on_start},
+                                {"shutdown", &cb.on_shutdown},
+                                {"managerstart", &cb.on_manager_start},
+                                {"managerstop", &cb.on_manager_stop},
+                                {"beforereload", &cb.on_before_reload},
+                                {"afterreload", &cb.on_after_reload}},
+                               std::move(fn), "the arguments of that event, not (Server&)");
 }
 
 bool Server::on(std::string_view event, WorkerHandler fn) {
-  must_be_before_start(*impl_, event);
-  const std::string e = detail::lower(event);
   auto& cb = impl_->cb;
-  if (e == "workerstart")
-    cb.on_worker_start = std::move(fn);
-  else if (e == "workerstop")
-    cb.on_worker_stop = std::move(fn);
-  else
-    wrong_shape(event, "the arguments of that event (this one takes (Server&, int worker_id))");
-  return true;
+  return assign<WorkerHandler>(*impl_, event,
+                               {{"workerstart", &cb.on_worker_start},
+                                {"workerstop", &cb.on_worker_stop},
+                                {"workerexit", &cb.on_worker_exit}},
+                               std::move(fn),
+                               "the arguments of that event, not (Server&, int worker_id)");
 }
 
 bool Server::on(std::string_view event, ConnectHandler fn) {
-  must_be_before_start(*impl_, event);
-  const std::string e = detail::lower(event);
   auto& cb = impl_->cb;
-  if (e == "connect")
-    cb.on_connect = std::move(fn);
-  else if (e == "close")
-    cb.on_close = std::move(fn);
-  else
-    wrong_shape(event, "the arguments of that event (this one takes (Server&, fd, reactor_id))");
-  return true;
+  return assign<ConnectHandler>(
+      *impl_, event, {{"connect", &cb.on_connect}, {"close", &cb.on_close}}, std::move(fn),
+      "the arguments of that event, not (Server&, fd, reactor_id)");
 }
 
 bool Server::on(std::string_view event, ReceiveHandler fn) {
-  must_be_before_start(*impl_, event);
-  if (detail::lower(event) != "receive") {
-    wrong_shape(event,
-                "the arguments of that event (this one takes (Server&, fd, reactor_id, data))");
-  }
-  impl_->cb.on_receive = std::move(fn);
-  return true;
+  return assign<ReceiveHandler>(*impl_, event, {{"receive", &impl_->cb.on_receive}}, std::move(fn),
+                                "the arguments of that event, not (Server&, fd, reactor_id, data)");
 }
 
 bool Server::on(std::string_view event, WorkerErrorHandler fn) {
-  must_be_before_start(*impl_, event);
-  if (detail::lower(event) != "workererror") {
-    wrong_shape(event,
-                "the arguments of that event (this one takes (Server&, worker_id, pid, exit_code, "
-                "signal))");
-  }
-  impl_->cb.on_worker_error = std::move(fn);
-  return true;
+  return assign<WorkerErrorHandler>(
+      *impl_, event, {{"workererror", &impl_->cb.on_worker_error}}, std::move(fn),
+      "the arguments of that event, not (Server&, worker_id, pid, exit_code, signal)");
+}
+
+bool Server::on(std::string_view event, TaskHandler fn) {
+  return assign<TaskHandler>(*impl_, event, {{"task", &impl_->cb.on_task}}, std::move(fn),
+                             "the arguments of that event, not (Server&, TaskId, src, data)");
+}
+
+bool Server::on(std::string_view event, FinishHandler fn) {
+  return assign<FinishHandler>(*impl_, event, {{"finish", &impl_->cb.on_finish}}, std::move(fn),
+                               "the arguments of that event, not (Server&, TaskId, data)");
+}
+
+bool Server::on(std::string_view event, PipeMessageHandler fn) {
+  return assign<PipeMessageHandler>(
+      *impl_, event, {{"pipemessage", &impl_->cb.on_pipe_message}}, std::move(fn),
+      "the arguments of that event, not (Server&, src_worker_id, message)");
+}
+
+int Server::addProcess(ProcessBody body) {
+  if (impl_->started) throw ConfigError("addProcess(): must be called before start()");
+  if (!body) throw ConfigError("addProcess(): the process body is empty");
+  impl_->process_bodies.push_back(std::move(body));
+  // Ids follow the task workers; worker_num/task_worker_num may still change before start, so
+  // the id is final only then. Swoole returns the index among user processes here too.
+  return static_cast<int>(impl_->process_bodies.size()) - 1;
 }
 
 bool Server::start() {
@@ -294,28 +343,121 @@ bool Server::shutdown() {
   return true;
 }
 
+bool Server::reload(bool only_task) {
+  if (!impl_->arena || impl_->arena->stats().manager_pid.load() <= 0) {
+    set_last_error(kErrWrongOperation);
+    return false;
+  }
+  detail::StatsBlock& st = impl_->arena->stats();
+  if (const uint32_t running = st.reload_running.load()) {
+    detail::log_warn("reload(): refused, reload #{} is still running", running);
+    set_last_error(kErrWrongOperation);
+    return false;
+  }
+  st.reload_trigger.store(static_cast<int32_t>(detail::ReloadTrigger::Api));
+  if (kill(st.manager_pid.load(), only_task ? SIGUSR2 : SIGUSR1) != 0) {
+    set_last_error(errno);
+    return false;
+  }
+  return true;
+}
+
+bool Server::stop(int worker_id, bool wait_event) {
+  detail::ServerImpl& s = *impl_;
+  if (worker_id < 0 || worker_id == s.worker_id) {
+    detail::WorkerProcess* w = runtime(s);
+    if (!w || s.role == Role::UserProcess) {
+      set_last_error(kErrWrongOperation);
+      return false;
+    }
+    return w->stop_self(wait_event);
+  }
+  if (!s.arena || worker_id >= s.event_workers() + s.task_workers()) {
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  const pid_t pid = s.arena->worker(worker_id).pid.load();
+  if (pid <= 0 || kill(pid, SIGTERM) != 0) {
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  return true;
+}
+
+int64_t Server::tick(double ms, TimerHandler fn) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && ms > 0 ? w->add_timer(ms, std::move(fn), true) : -1;
+}
+
+int64_t Server::after(double ms, TimerHandler fn) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && ms >= 0 ? w->add_timer(ms, std::move(fn), false) : -1;
+}
+
+bool Server::clearTimer(int64_t timer_id) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && w->clear_timer(timer_id);
+}
+
+int64_t Server::task(std::string_view data, int dst_worker_id, FinishHandler on_finish) {
+  detail::ServerImpl& s = *impl_;
+  if (s.cfg.task_worker_num == 0 || !s.arena) {
+    detail::log_warn("task(): no task workers (set task_worker_num)");
+    set_last_error(kErrTaskDispatchFail);
+    return -1;
+  }
+  if (s.worker) return s.worker->task(data, dst_worker_id, std::move(on_finish));
+  // Master and manager: one-way tasks, written with blocking I/O.
+  return detail::send_task_blocking(s, data, dst_worker_id);
+}
+
+std::optional<std::string> Server::taskwait(std::string_view data, double timeout,
+                                            int dst_worker_id) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  if (!w) return std::nullopt;
+  return w->task_wait({data}, timeout, dst_worker_id)[0];
+}
+
+std::map<size_t, std::string> Server::taskWaitMulti(const std::vector<std::string>& tasks,
+                                                    double timeout) {
+  std::map<size_t, std::string> out;
+  const auto results = taskCo(tasks, timeout);
+  for (size_t i = 0; i < results.size(); i++) {
+    if (results[i]) out.emplace(i, *results[i]);
+  }
+  return out;
+}
+
+std::vector<std::optional<std::string>> Server::taskCo(const std::vector<std::string>& tasks,
+                                                       double timeout) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  if (!w) return std::vector<std::optional<std::string>>(tasks.size());
+  std::vector<std::string_view> views(tasks.begin(), tasks.end());
+  return w->task_wait(views, timeout, -1);
+}
+
+bool Server::finish(std::string_view data) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && w->finish(data);
+}
+
+bool Server::sendMessage(std::string_view message, int worker_id) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && w->send_message(message, worker_id);
+}
+
+bool Server::isTaskWorker() const {
+  return impl_->role == Role::TaskWorker;
+}
+
 bool Server::send(SessionId fd, std::string_view data) {
-  if (impl_->role != Role::EventWorker || !impl_->worker) {
-    set_last_error(kErrServerSendInMaster);
-    return false;
-  }
-  if (fd <= 0 || fd > UINT32_MAX) {
-    set_last_error(kErrSessionNotExist);
-    return false;
-  }
-  return impl_->worker->send(static_cast<uint32_t>(fd), data);
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && valid_session(fd) && w->send(static_cast<uint32_t>(fd), data);
 }
 
 bool Server::close(SessionId fd, bool reset) {
-  if (impl_->role != Role::EventWorker || !impl_->worker) {
-    set_last_error(kErrServerSendInMaster);
-    return false;
-  }
-  if (fd <= 0 || fd > UINT32_MAX) {
-    set_last_error(kErrSessionNotExist);
-    return false;
-  }
-  return impl_->worker->close(static_cast<uint32_t>(fd), reset);
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && valid_session(fd) && w->close(static_cast<uint32_t>(fd), reset);
 }
 
 bool Server::exist(SessionId fd) const {
@@ -389,7 +531,9 @@ ServerStats Server::stats() const {
   r.abort_count = st.abort_count.load();
   r.accept_count = st.accept_count.load();
   r.close_count = st.close_count.load();
-  r.worker_num = impl_->cfg.worker_num;
+  r.worker_num = impl_->event_workers();
+  r.task_worker_num = impl_->task_workers();
+  r.user_worker_num = impl_->user_processes();
   r.dispatch_count = st.dispatch_count.load();
   r.request_count = st.request_count.load();
   r.response_count = st.response_count.load();
@@ -400,9 +544,19 @@ ServerStats Server::stats() const {
   r.session_round = st.session_round.load();
   r.min_fd = st.min_fd.load();
   r.max_fd = st.max_fd.load();
-  for (int i = 0; i < impl_->cfg.worker_num; i++) {
-    if (a.worker(i).pid.load() > 0 && a.worker(i).status.load() == kWorkerIdle) r.idle_worker_num++;
+  r.tasking_num = std::max<int64_t>(0, st.tasking_num.load());
+  r.task_count = st.task_count.load();
+  for (int i = 0; i < impl_->event_workers() + impl_->task_workers(); i++) {
+    const detail::WorkerSlot& w = a.worker(i);
+    if (w.pid.load() <= 0 || w.status.load() != kWorkerIdle) continue;
+    if (impl_->is_task_worker_id(i)) {
+      r.task_idle_worker_num++;
+    } else {
+      r.idle_worker_num++;
+    }
   }
+  // Tasks queued but not started: sent (tasking_num) minus those being run right now.
+  r.task_queue_num = std::max<int64_t>(0, r.tasking_num);
   if (impl_->worker_id >= 0) {
     const detail::WorkerSlot& w = a.worker(impl_->worker_id);
     r.worker_request_count = w.request_count.load();
@@ -419,7 +573,7 @@ int Server::getWorkerId() const {
 
 pid_t Server::getWorkerPid(int worker_id) const {
   if (worker_id < 0) worker_id = impl_->worker_id;
-  if (!impl_->arena || worker_id < 0 || worker_id >= impl_->cfg.worker_num) {
+  if (!impl_->arena || worker_id < 0 || worker_id >= impl_->total_processes()) {
     set_last_error(kErrInvalidParams);
     return -1;
   }
@@ -429,7 +583,7 @@ pid_t Server::getWorkerPid(int worker_id) const {
 
 int Server::getWorkerStatus(int worker_id) const {
   if (worker_id < 0) worker_id = impl_->worker_id;
-  if (!impl_->arena || worker_id < 0 || worker_id >= impl_->cfg.worker_num) {
+  if (!impl_->arena || worker_id < 0 || worker_id >= impl_->total_processes()) {
     set_last_error(kErrInvalidParams);
     return -1;
   }
@@ -443,6 +597,60 @@ pid_t Server::getMasterPid() const {
 
 pid_t Server::getManagerPid() const {
   return impl_->arena ? impl_->arena->stats().manager_pid.load() : -1;
+}
+
+std::optional<WorkerInfo> Server::getWorkerInfo(int id) const {
+  if (!impl_->arena || id < 0 || id >= impl_->total_processes()) {
+    set_last_error(kErrInvalidParams);
+    return std::nullopt;
+  }
+  const detail::WorkerSlot& w = impl_->arena->worker(id);
+  WorkerInfo info;
+  info.id = id;
+  info.kind = impl_->kind_of(id);
+  info.pid = w.pid.load();
+  info.status = w.status.load();
+  info.state = detail::slot_state_name(static_cast<detail::SlotState>(w.state.load()));
+  info.generation = w.generation.load();
+  info.requests = w.request_count.load();
+  info.respawns = w.respawn_count.load();
+  info.last_exit_status = w.last_exit_status.load();
+  info.start_time = w.start_time.load();
+  info.backoff_until_ms = w.backoff_until_ms.load();
+  return info;
+}
+
+std::vector<ReloadInfo> Server::getReloads() const {
+  std::vector<ReloadInfo> out;
+  if (!impl_->arena) return out;
+  detail::ReloadHistory& h = impl_->arena->reloads();
+  std::vector<detail::ReloadRecord> copy;
+  {
+    std::lock_guard<detail::Spinlock> lock(h.lock);
+    const uint32_t n = std::min<uint32_t>(h.count, detail::kReloadHistory);
+    for (uint32_t i = h.count - n; i < h.count; i++) {
+      copy.push_back(h.records[i % detail::kReloadHistory]);
+    }
+  }
+  static const char* triggers[] = {"signal", "api", "admin"};
+  for (const auto& rec : copy) {
+    ReloadInfo r;
+    r.id = rec.id;
+    r.trigger = triggers[std::clamp(rec.trigger, 0, 2)];
+    r.strategy = rec.parallel ? "parallel" : "rolling";
+    r.task_only = rec.task_only != 0;
+    r.done = rec.done != 0;
+    r.forced = rec.forced;
+    r.refused = rec.refused;
+    r.started_at = rec.started_at;
+    r.finished_at = rec.finished_at;
+    for (int i = 0; i < rec.workers; i++) {
+      const auto& w = rec.results[i];
+      r.workers.push_back({w.worker_id, w.old_pid, w.new_pid, w.drain_ms, w.forced != 0});
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 int Server::getLastError() const {

@@ -15,17 +15,21 @@
 
 namespace swkit::detail {
 
-enum class Role { Setup, Master, Manager, EventWorker };
+enum class Role { Setup, Master, Manager, EventWorker, TaskWorker, UserProcess };
 
 struct Callbacks {
   Server::ServerHandler on_start, on_shutdown, on_manager_start, on_manager_stop;
-  Server::WorkerHandler on_worker_start, on_worker_stop;
+  Server::ServerHandler on_before_reload, on_after_reload;
+  Server::WorkerHandler on_worker_start, on_worker_stop, on_worker_exit;
   Server::ConnectHandler on_connect, on_close;
   Server::ReceiveHandler on_receive;
   Server::WorkerErrorHandler on_worker_error;
+  Server::TaskHandler on_task;
+  Server::FinishHandler on_finish;
+  Server::PipeMessageHandler on_pipe_message;
 };
 
-class EventWorker;
+class WorkerProcess;
 
 class ServerImpl {
  public:
@@ -47,6 +51,19 @@ class ServerImpl {
   // Session check shared by send/close/exist: 0 when active, else Swoole's error code.
   int check_session(uint32_t sid) const;
 
+  int event_workers() const { return cfg.worker_num; }
+  int task_workers() const { return cfg.task_worker_num; }
+  int user_processes() const { return static_cast<int>(process_bodies.size()); }
+  int total_processes() const { return event_workers() + task_workers() + user_processes(); }
+  ProcessKind kind_of(int id) const {
+    if (id < event_workers()) return ProcessKind::Event;
+    if (id < event_workers() + task_workers()) return ProcessKind::Task;
+    return ProcessKind::User;
+  }
+  bool is_task_worker_id(int id) const {
+    return id >= event_workers() && id < event_workers() + task_workers();
+  }
+
   Server& api;
   std::string host;
   int port;
@@ -61,17 +78,29 @@ class ServerImpl {
   bool started = false;
   int listen_fd = -1;
   std::unique_ptr<Arena> arena;
-  // pipes[i][0]: master end (read by the reactor thread, or by nobody in BASE mode);
-  // pipes[i][1]: worker end (read by event worker i). Created before any fork.
+  // One pair per process id (event workers, task workers, user processes), created before
+  // any fork. pipes[i][1] is read by process i; a write to pipes[i][0] reaches it. pipes[i][0]
+  // of an event worker is read by a reactor thread (PROCESS mode): what the worker writes to
+  // pipes[i][1] reaches it.
   std::vector<std::array<int, 2>> pipes;
-  std::unique_ptr<EventWorker> worker;  // set in event worker processes
+  // taskwait results, one pair per event worker: task workers write [0], the worker reads [1].
+  std::vector<std::array<int, 2>> result_pipes;
+  // task_ipc_mode 3: one queue every task worker reads ([1]); senders write [0].
+  std::array<int, 2> task_queue{-1, -1};
+  std::vector<Server::ProcessBody> process_bodies;  // addProcess()
+  std::unique_ptr<WorkerProcess> worker;            // set in event/task worker and user processes
 };
 
 // Role entry points. run_master returns when the server has shut down; the others never
 // return (the child process exits).
 bool run_master(ServerImpl& s);
 [[noreturn]] void run_manager(ServerImpl& s);
-[[noreturn]] void run_event_worker(ServerImpl& s, int worker_id);
+[[noreturn]] void run_worker_process(ServerImpl& s, int id);
+// Master/manager: a one-way task written with blocking I/O (no event loop there).
+int64_t send_task_blocking(ServerImpl& s, std::string_view data, int dst_worker_id);
+// Picks a task worker id (absolute): dst (0-based among task workers) or an idle one; raises
+// its queued-task count. -1 with the last error set when dst is out of range.
+int pick_task_worker(ServerImpl& s, int dst);
 
 // Blocks the signals every role handles through signalfd; returns the set.
 sigset_t handled_signals();

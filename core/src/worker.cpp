@@ -1,17 +1,23 @@
 #include "worker.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <random>
 
 #include "log.h"
 
 namespace swkit::detail {
 
 namespace {
+
+constexpr size_t kMaxTasksAtOnce = 1024;  // the seed's limit for taskWaitMulti/taskCo
+
 MessageHeader make_head(MsgType type, uint32_t sid, int reactor_id, int worker_id) {
   MessageHeader h{};
   h.type = type;
@@ -21,24 +27,101 @@ MessageHeader make_head(MsgType type, uint32_t sid, int reactor_id, int worker_i
   h.server_fd = -1;
   return h;
 }
-}  // namespace
 
-EventWorker::EventWorker(ServerImpl& s, int id)
-    : s_(s), id_(id), slot_(s.arena->worker(id)), bus_(&s.arena->stats().pipe_packet_msg_id) {
-  const bool base = s_.mode == Mode::Base;
-  for (auto& pair : s_.pipes) out_fds_.push_back(::dup(base ? pair[0] : pair[1]));
-  if (base) {
-    conns_ = std::make_unique<ConnectionSet>(loop_, *s_.arena, s_.cfg, *this, id_);
+Role role_of(ProcessKind k) {
+  switch (k) {
+    case ProcessKind::Event:
+      return Role::EventWorker;
+    case ProcessKind::Task:
+      return Role::TaskWorker;
+    default:
+      return Role::UserProcess;
   }
 }
 
-EventWorker::~EventWorker() {
+const char* kind_name(ProcessKind k) {
+  switch (k) {
+    case ProcessKind::Event:
+      return "worker";
+    case ProcessKind::Task:
+      return "task";
+    default:
+      return "process";
+  }
+}
+
+int dup_of(std::unordered_map<int, int>& cache, int key, int fd) {
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  const int copy = ::dup(fd);
+  cache[key] = copy;
+  return copy;
+}
+
+}  // namespace
+
+WorkerProcess::WorkerProcess(ServerImpl& s, int id)
+    : s_(s),
+      id_(id),
+      kind_(s.kind_of(id)),
+      slot_(s.arena->worker(id)),
+      bus_(&s.arena->stats().pipe_packet_msg_id),
+      result_bus_(&s.arena->stats().pipe_packet_msg_id) {
+  if (s_.mode == Mode::Base && kind_ == ProcessKind::Event) {
+    conns_ = std::make_unique<ConnectionSet>(loop_, *s_.arena, s_.cfg, *this, id_);
+  }
+  const long long limit = kind_ == ProcessKind::Event  ? s_.cfg.max_request
+                          : kind_ == ProcessKind::Task ? s_.cfg.task_max_request
+                                                       : 0;
+  if (limit > 0) {
+    // A random grace in 1..grace spreads the restarts of workers started together.
+    const long long grace =
+        kind_ == ProcessKind::Event
+            ? s_.cfg.grace_for(s_.cfg.max_request, s_.cfg.max_request_grace)
+            : s_.cfg.grace_for(s_.cfg.task_max_request, s_.cfg.task_max_request_grace);
+    std::mt19937_64 rng(static_cast<uint64_t>(getpid()) ^ static_cast<uint64_t>(monotonic_us()));
+    limit_ = limit + (grace > 0 ? 1 + static_cast<long long>(rng() % grace) : 0);
+  }
+}
+
+WorkerProcess::~WorkerProcess() {
   conns_.reset();
-  for (int fd : out_fds_) ::close(fd);
+  for (auto* cache : {&reply_fds_, &process_fds_, &result_fds_}) {
+    for (auto& [key, fd] : *cache) ::close(fd);
+  }
+  if (queue_fd_ >= 0) ::close(queue_fd_);
   if (signal_fd_ >= 0) ::close(signal_fd_);
 }
 
-void EventWorker::run() {
+int WorkerProcess::reply_fd(int pair) {
+  return dup_of(reply_fds_, pair, s_.pipes[pair][1]);
+}
+int WorkerProcess::process_fd(int id) {
+  return dup_of(process_fds_, id, s_.pipes[id][0]);
+}
+int WorkerProcess::result_fd(int worker) {
+  return dup_of(result_fds_, worker, s_.result_pipes[worker][0]);
+}
+int WorkerProcess::queue_fd() {
+  if (queue_fd_ < 0) queue_fd_ = ::dup(s_.task_queue[0]);
+  return queue_fd_;
+}
+
+// ---- the loop ----
+
+int WorkerProcess::run() {
+  if (kind_ == ProcessKind::User) {
+    // A user process body is usually blocking code: let SIGTERM end it the ordinary way.
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &term, nullptr);
+    slot_.state.store(static_cast<int32_t>(SlotState::Running));
+    s_.process_bodies[id_ - s_.event_workers() - s_.task_workers()](s_.api, id_);
+    sigprocmask(SIG_BLOCK, &term, nullptr);
+    if (user_timers_.empty()) return 0;  // the manager starts it again, as Swoole does
+  }
+
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -46,69 +129,173 @@ void EventWorker::run() {
   loop_.add(signal_fd_, EPOLLIN, [this](uint32_t) {
     signalfd_siginfo si;
     while (::read(signal_fd_, &si, sizeof si) == sizeof si) {
-      if (si.ssi_signo == SIGTERM) loop_.stop();
+      if (si.ssi_signo == SIGTERM) begin_stop(false, s_.cfg.reload_async);
     }
   });
 
+  const uint64_t max_message = static_cast<uint64_t>(
+      std::max({s_.cfg.package_max_length, s_.cfg.buffer_output_size, 1LL << 31}));
   const int in_fd = s_.pipes[id_][1];
-  loop_.add(in_fd, EPOLLIN, [this, in_fd](uint32_t) {
+  loop_.add(in_fd, EPOLLIN, [this, in_fd, max_message](uint32_t) {
     bus_.receive(
-        in_fd, [this](const Message& m) { on_pipe_message(m); }, 32,
-        static_cast<uint64_t>(std::max(s_.cfg.package_max_length, s_.cfg.buffer_output_size)));
+        in_fd, [this](const Message& m) { on_pipe_message(m); }, 32, max_message);
   });
-  if (s_.mode == Mode::Base) {
+  if (kind_ == ProcessKind::Task && s_.cfg.task_ipc_mode == 3) {
+    // Preemptive: every idle task worker waits on one queue; the kernel hands each datagram to
+    // one reader. Tasks on this queue always fit one datagram (see task()).
+    const int q = s_.task_queue[1];
+    loop_.add(q, EPOLLIN | EPOLLEXCLUSIVE, [this, q, max_message](uint32_t) {
+      bus_.receive(
+          q, [this](const Message& m) { on_pipe_message(m); }, 1, max_message);
+    });
+  }
+  if (conns_) {
     // Every worker waits on the shared listening socket; EPOLLEXCLUSIVE wakes one of them.
     loop_.add(s_.listen_fd, EPOLLIN | EPOLLEXCLUSIVE, [this](uint32_t) { accept_ready(); });
   }
 
   bus_.set_corked(true);
   loop_.set_before_wait([this] { bus_.flush_corked([this](int fd) { watch_writable(fd); }); });
+  in_loop_ = true;
 
   slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
-  if (s_.cb.on_worker_start) s_.cb.on_worker_start(s_.api, id_);
+  if (kind_ != ProcessKind::User && s_.cb.on_worker_start) s_.cb.on_worker_start(s_.api, id_);
+  slot_.state.store(static_cast<int32_t>(SlotState::Running));
   loop_.run();
+  in_loop_ = false;
 
-  if (s_.cb.on_worker_stop) s_.cb.on_worker_stop(s_.api, id_);
-  slot_.status.store(kWorkerExit, std::memory_order_relaxed);
-  // Give queued replies a bounded chance to leave before the process goes.
+  if (kind_ != ProcessKind::User && s_.cb.on_worker_stop) s_.cb.on_worker_stop(s_.api, id_);
+  if (!retiring_) slot_.status.store(kWorkerExit, std::memory_order_relaxed);
+  // Give queued output a bounded chance to leave before the process goes.
   const int64_t deadline = monotonic_us() + static_cast<int64_t>(s_.cfg.max_wait_time * 1e6);
-  for (int fd : out_fds_) {
-    while (bus_.has_pending(fd) && monotonic_us() < deadline) {
-      bus_.flush(fd);
-      if (bus_.has_pending(fd)) usleep(1000);
+  for (auto* cache : {&reply_fds_, &process_fds_, &result_fds_}) {
+    for (auto& [key, fd] : *cache) flush_now(fd, deadline);
+  }
+  return 0;
+}
+
+void WorkerProcess::stop_reading() {
+  if (!reading_) return;
+  reading_ = false;
+  // Finish a half-read chunked message first (see has_partials); the rest stays queued in the
+  // socket for the successor.
+  if (!bus_.has_partials()) loop_.remove(s_.pipes[id_][1]);
+  if (kind_ == ProcessKind::Task && s_.cfg.task_ipc_mode == 3) loop_.remove(s_.task_queue[1]);
+  if (conns_) loop_.remove(s_.listen_fd);
+}
+
+// Stopping, for every cause: SIGTERM (reload, shutdown, kill), max_request, stop().
+//  - retire: ask the manager for a replacement first and leave once it runs;
+//  - wait_event: stay while the process still has timers (onWorkerExit each 100 ms), at most
+//    max_wait_time. Otherwise leave as soon as the current callback has returned.
+void WorkerProcess::begin_stop(bool retire, bool wait_event) {
+  if (stopping_) return;
+  stopping_ = true;
+  retiring_ = retire;
+  wait_event_ = wait_event;
+  stop_deadline_us_ = monotonic_us() + static_cast<int64_t>(s_.cfg.max_wait_time * 1e6);
+  stop_reading();
+  if (retire) {
+    slot_.state.store(static_cast<int32_t>(SlotState::Draining));
+    slot_.retire_requested.store(1);
+    const pid_t manager = s_.arena->stats().manager_pid.load();
+    if (manager > 0) kill(manager, SIGIO);
+  }
+  loop_.add_timer(
+      5, [this] { stop_tick(); }, 5);
+}
+
+void WorkerProcess::stop_tick() {
+  const int64_t now = monotonic_us();
+  const bool overdue = now >= stop_deadline_us_;
+  if (bus_.has_partials() && !overdue) return;
+  if (!reading_ && loop_.has(s_.pipes[id_][1])) loop_.remove(s_.pipes[id_][1]);
+  if (retiring_ && !overdue) {
+    // Leave only once the replacement runs: the slot shows a new pid in state RUNNING.
+    const pid_t successor = slot_.pid.load();
+    if (successor == getpid() || slot_.state.load() != static_cast<int32_t>(SlotState::Running)) {
+      return;
     }
+  }
+  if (wait_event_ && !user_timers_.empty() && !overdue) {
+    if (now - last_exit_call_us_ >= 100000) {
+      last_exit_call_us_ = now;
+      if (s_.cb.on_worker_exit) s_.cb.on_worker_exit(s_.api, id_);
+    }
+    return;
+  }
+  if (overdue && (!user_timers_.empty() || bus_.has_partials())) {
+    log_warn("{}#{}: exit timeout after max_wait_time ({} s), leaving anyway", kind_name(kind_),
+             id_, s_.cfg.max_wait_time);
+  }
+  loop_.stop();
+}
+
+void WorkerProcess::after_request() {
+  handled_++;
+  slot_.request_count.fetch_add(1, std::memory_order_relaxed);
+  if (limit_ > 0 && handled_ >= limit_ && !stopping_) {
+    log_info("{}#{}: {} requests reached (max_request), recycling", kind_name(kind_), id_,
+             handled_);
+    begin_stop(true, false);
   }
 }
 
-void EventWorker::accept_ready() {
+int64_t WorkerProcess::add_timer(double ms, Server::TimerHandler fn, bool repeat) {
+  auto id = std::make_shared<uint64_t>(0);
+  *id = loop_.add_timer(
+      ms,
+      [this, fn = std::move(fn), id, repeat] {
+        if (!repeat) user_timers_.erase(*id);
+        fn(static_cast<int64_t>(*id));
+      },
+      repeat ? ms : 0);
+  user_timers_.insert(*id);
+  return static_cast<int64_t>(*id);
+}
+
+bool WorkerProcess::clear_timer(int64_t id) {
+  user_timers_.erase(static_cast<uint64_t>(id));
+  return loop_.cancel_timer(static_cast<uint64_t>(id));
+}
+
+bool WorkerProcess::stop_self(bool wait_event) {
+  if (stopping_) return false;
+  begin_stop(true, wait_event);
+  return true;
+}
+
+// ---- receiving ----
+
+void WorkerProcess::accept_ready() {
   const ListenerInfo listener{s_.listen_fd, s_.port, s_.sock_type};
   accept_pending(s_.listen_fd, [this, &listener](int fd, const sockaddr_storage& peer) {
     conns_->adopt(fd, listener, peer);
   });
 }
 
-void EventWorker::run_receive(uint32_t sid, int reactor_id, std::string_view data) {
+void WorkerProcess::run_receive(uint32_t sid, int reactor_id, std::string_view data) {
   slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
   if (s_.cb.on_receive) s_.cb.on_receive(s_.api, sid, reactor_id, data);
   slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
-  slot_.request_count.fetch_add(1, std::memory_order_relaxed);
   s_.arena->stats().request_count.fetch_add(1, std::memory_order_relaxed);
+  after_request();
 }
 
 // BASE mode: a connection this worker accepted.
-void EventWorker::on_open(Connection& c) {
+void WorkerProcess::on_open(Connection& c) {
   ConnectionSlot* slot = s_.arena->connection(c.row);
   slot->owner_worker.store(id_, std::memory_order_relaxed);
   if (s_.cb.on_connect) s_.cb.on_connect(s_.api, c.session_id, id_);
 }
 
-void EventWorker::on_packet(Connection& c, std::string_view packet) {
+void WorkerProcess::on_packet(Connection& c, std::string_view packet) {
   s_.arena->connection(c.row)->last_dispatch_us.store(static_cast<int64_t>(wall_time() * 1e6),
                                                       std::memory_order_relaxed);
   run_receive(c.session_id, id_, packet);
 }
 
-void EventWorker::on_closed(Connection& c) {
+void WorkerProcess::on_closed(Connection& c) {
   // Deferred to the next loop iteration: a close() called inside onReceive must not run
   // onClose in the middle of that callback.
   const uint32_t sid = c.session_id;
@@ -118,7 +305,25 @@ void EventWorker::on_closed(Connection& c) {
   });
 }
 
-void EventWorker::on_pipe_message(const Message& m) {
+void WorkerProcess::run_task(const Message& m) {
+  const MessageHeader& h = *m.head;
+  StatsBlock& st = s_.arena->stats();
+  st.tasking_num.fetch_sub(1, std::memory_order_relaxed);
+  st.task_count.fetch_add(1, std::memory_order_relaxed);
+  slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
+  current_task_ = CurrentTask{h.session_id, h.worker_id, h.aux};
+  std::optional<std::string> result;
+  if (s_.cb.on_task) {
+    result = s_.cb.on_task(s_.api, static_cast<TaskId>(h.session_id), h.worker_id, m.payload);
+  }
+  if (result) finish(*result);
+  current_task_.reset();
+  slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
+  if (s_.cfg.task_ipc_mode != 3) slot_.concurrency.fetch_sub(1, std::memory_order_relaxed);
+  after_request();
+}
+
+void WorkerProcess::on_pipe_message(const Message& m) {
   const MessageHeader& h = *m.head;
   switch (h.type) {
     case MsgType::Data: {
@@ -143,11 +348,11 @@ void EventWorker::on_pipe_message(const Message& m) {
       slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
       if (s_.cb.on_close) s_.cb.on_close(s_.api, h.session_id, h.reactor_id);
       slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
-      MessageHeader ack = make_head(MsgType::CloseAck, h.session_id, h.reactor_id, id_);
-      ipc_send(out_fds_[s_.reply_pipe(h.session_id, h.reactor_id)], ack, {});
+      ipc_send(reply_fd(s_.reply_pipe(h.session_id, h.reactor_id)),
+               make_head(MsgType::CloseAck, h.session_id, h.reactor_id, id_), {});
       break;
     }
-    // BASE mode: operations forwarded by other workers for connections this worker owns.
+    // BASE mode: operations forwarded by other processes for connections this worker owns.
     case MsgType::Send:
       if (conns_) conns_->send(h.session_id, m.payload);
       break;
@@ -155,23 +360,71 @@ void EventWorker::on_pipe_message(const Message& m) {
     case MsgType::ResetReq:
       if (conns_) conns_->close(h.session_id, h.type == MsgType::ResetReq);
       break;
+    case MsgType::Task:
+      if (kind_ == ProcessKind::Task) {
+        run_task(m);
+      } else {
+        log_warn("{}#{}: a task reached a process that is not a task worker", kind_name(kind_),
+                 id_);
+      }
+      break;
+    case MsgType::Finish: {
+      auto it = finish_callbacks_.find(h.session_id);
+      if (it != finish_callbacks_.end()) {
+        auto fn = std::move(it->second);
+        finish_callbacks_.erase(it);
+        fn(s_.api, static_cast<TaskId>(h.session_id), m.payload);
+      } else if (s_.cb.on_finish) {
+        s_.cb.on_finish(s_.api, static_cast<TaskId>(h.session_id), m.payload);
+      }
+      break;
+    }
+    case MsgType::PipeMessage:
+      slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
+      if (s_.cb.on_pipe_message) s_.cb.on_pipe_message(s_.api, h.worker_id, m.payload);
+      slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
+      break;
     default:
-      log_warn("worker#{}: unexpected IPC message type {}", id_, static_cast<int>(h.type));
+      log_warn("{}#{}: unexpected IPC message type {}", kind_name(kind_), id_,
+               static_cast<int>(h.type));
   }
 }
 
-void EventWorker::ipc_send(int fd, MessageHeader head, std::string_view payload) {
+// ---- sending ----
+
+void WorkerProcess::ipc_send(int fd, MessageHeader head, std::string_view payload) {
   head.time = wall_time();
-  if (!bus_.send(fd, head, payload)) {
-    log_error("worker#{}: IPC write failed: {}", id_, std::strerror(errno));
+  if (!in_loop_) {
+    // Outside the loop (a user process body, onWorkerStart before the loop): write through.
+    ipc_send_now(fd, head, payload,
+                 monotonic_us() + static_cast<int64_t>(s_.cfg.max_wait_time * 1e6));
     return;
   }
-  // Corked (inside the loop): flushed once per iteration, see run(). Otherwise (before the loop
-  // starts, e.g. from onWorkerStart) wait for EPOLLOUT if the write did not complete.
-  if (!bus_.corked()) watch_writable(fd);
+  if (!bus_.send(fd, head, payload)) {
+    log_error("{}#{}: IPC write failed: {}", kind_name(kind_), id_, std::strerror(errno));
+  }
+  // Corked: the batch leaves in before_wait (one sendmmsg per peer per iteration).
 }
 
-void EventWorker::watch_writable(int fd) {
+bool WorkerProcess::ipc_send_now(int fd, MessageHeader head, std::string_view payload,
+                                 int64_t deadline_us) {
+  head.time = wall_time();
+  return bus_.send(fd, head, payload) && flush_now(fd, deadline_us);
+}
+
+bool WorkerProcess::flush_now(int fd, int64_t deadline_us) {
+  while (bus_.has_pending(fd)) {
+    if (!bus_.flush(fd)) return false;
+    if (!bus_.has_pending(fd)) break;
+    const int64_t left_ms = (deadline_us - monotonic_us()) / 1000;
+    if (left_ms <= 0) return false;
+    pollfd p{fd, POLLOUT, 0};
+    poll(&p, 1, static_cast<int>(std::min<int64_t>(left_ms, 100)));
+  }
+  return true;
+}
+
+void WorkerProcess::watch_writable(int fd) {
   if (bus_.has_pending(fd) && !loop_.has(fd)) {
     loop_.add(fd, EPOLLOUT, [this, fd](uint32_t) {
       bus_.flush(fd);
@@ -180,7 +433,7 @@ void EventWorker::watch_writable(int fd) {
   }
 }
 
-ConnectionSlot* EventWorker::live_connection(uint32_t sid) {
+ConnectionSlot* WorkerProcess::live_connection(uint32_t sid) {
   if (int err = s_.check_session(sid)) {
     set_last_error(err);
     return nullptr;
@@ -193,7 +446,7 @@ ConnectionSlot* EventWorker::live_connection(uint32_t sid) {
   return c;
 }
 
-bool EventWorker::send(uint32_t sid, std::string_view data) {
+bool WorkerProcess::send(uint32_t sid, std::string_view data) {
   if (data.size() > static_cast<size_t>(s_.cfg.buffer_output_size)) {
     log_warn("send(): {} bytes exceed buffer_output_size ({})", data.size(),
              s_.cfg.buffer_output_size);
@@ -210,13 +463,13 @@ bool EventWorker::send(uint32_t sid, std::string_view data) {
   const int reactor_id = c->reactor_id;
   bool ok = true;
   if (s_.mode == Mode::Process) {
-    ipc_send(out_fds_[s_.reply_pipe(sid, reactor_id)],
+    ipc_send(reply_fd(s_.reply_pipe(sid, reactor_id)),
              make_head(MsgType::Send, sid, reactor_id, id_), data);
-  } else if (reactor_id == id_) {
+  } else if (conns_ && reactor_id == id_) {
     ok = conns_->send(sid, data);
     if (!ok) set_last_error(kErrSessionClosed);
   } else {
-    ipc_send(out_fds_[reactor_id], make_head(MsgType::Send, sid, reactor_id, id_), data);
+    ipc_send(process_fd(reactor_id), make_head(MsgType::Send, sid, reactor_id, id_), data);
   }
   if (ok) {
     slot_.response_count.fetch_add(1, std::memory_order_relaxed);
@@ -225,35 +478,154 @@ bool EventWorker::send(uint32_t sid, std::string_view data) {
   return ok;
 }
 
-bool EventWorker::close(uint32_t sid, bool reset) {
+bool WorkerProcess::close(uint32_t sid, bool reset) {
   ConnectionSlot* c = live_connection(sid);
   if (!c) return false;
   const int reactor_id = c->reactor_id;
   const MsgType type = reset ? MsgType::ResetReq : MsgType::CloseReq;
   if (s_.mode == Mode::Process) {
-    ipc_send(out_fds_[s_.reply_pipe(sid, reactor_id)], make_head(type, sid, reactor_id, id_), {});
-  } else if (reactor_id == id_) {
+    ipc_send(reply_fd(s_.reply_pipe(sid, reactor_id)), make_head(type, sid, reactor_id, id_), {});
+  } else if (conns_ && reactor_id == id_) {
     conns_->close(sid, reset);
   } else {
-    ipc_send(out_fds_[reactor_id], make_head(type, sid, reactor_id, id_), {});
+    ipc_send(process_fd(reactor_id), make_head(type, sid, reactor_id, id_), {});
   }
   return true;
 }
 
-[[noreturn]] void run_event_worker(ServerImpl& s, int worker_id) {
-  s.role = Role::EventWorker;
-  s.worker_id = worker_id;
-  set_log_role("worker#" + std::to_string(worker_id));
-  if (s.mode == Mode::Process && s.listen_fd >= 0) {
-    ::close(s.listen_fd);  // the master accepts; workers must not keep the port open
+bool WorkerProcess::send_message(std::string_view message, int dst) {
+  if (dst < 0 || dst >= s_.event_workers() + s_.task_workers()) {
+    log_warn("sendMessage(): worker_id must be in [0, {}], got {}",
+             s_.event_workers() + s_.task_workers() - 1, dst);
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  if (dst == id_) {
+    log_warn("sendMessage(): cannot send a message to the calling worker itself");
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  ipc_send(process_fd(dst), make_head(MsgType::PipeMessage, 0, -1, id_), message);
+  return true;
+}
+
+// ---- tasks ----
+
+int64_t WorkerProcess::task(std::string_view data, int dst, Server::FinishHandler on_finish) {
+  if (kind_ == ProcessKind::Task) {
+    log_warn("task(): cannot be called in a task worker");
+    set_last_error(kErrWrongOperation);
+    return -1;
+  }
+  const bool queue = s_.cfg.task_ipc_mode == 3 && dst < 0;
+  if (queue && data.size() > kMaxChunkPayload) {
+    // A chunked message would be split among the readers of the shared queue.
+    log_warn("task(): {} bytes exceed one datagram, which task_ipc_mode 3 requires ({} bytes)",
+             data.size(), kMaxChunkPayload);
+    set_last_error(kErrDataLengthTooLarge);
+    return -1;
+  }
+  const int target = queue ? -1 : pick_task_worker(s_, dst);
+  if (!queue && target < 0) return -1;
+  const uint32_t task_id = next_task_id_++;
+  MessageHeader h = make_head(MsgType::Task, task_id, -1, id_);
+  if (kind_ == ProcessKind::User) {
+    h.aux = kTaskNoReply;  // tasks from user processes are one-way (the seed)
+  } else if (on_finish) {
+    h.aux = kTaskCallback;
+    finish_callbacks_[task_id] = std::move(on_finish);
+  }
+  s_.arena->stats().tasking_num.fetch_add(1, std::memory_order_relaxed);
+  ipc_send(queue ? queue_fd() : process_fd(target), h, data);
+  return task_id;
+}
+
+std::vector<std::optional<std::string>> WorkerProcess::task_wait(
+    const std::vector<std::string_view>& tasks, double timeout, int dst) {
+  std::vector<std::optional<std::string>> results(tasks.size());
+  if (kind_ != ProcessKind::Event) {
+    log_warn("taskwait(): only event workers can wait for tasks");
+    set_last_error(kErrWrongOperation);
+    return results;
+  }
+  if (tasks.size() > kMaxTasksAtOnce) {
+    log_warn("taskWaitMulti(): at most {} tasks at once, got {}", kMaxTasksAtOnce, tasks.size());
+    set_last_error(kErrInvalidParams);
+    return results;
+  }
+  const int64_t deadline = monotonic_us() + static_cast<int64_t>(timeout * 1e6);
+  std::unordered_map<uint32_t, size_t> waiting;
+  for (size_t i = 0; i < tasks.size(); i++) {
+    const bool queue = s_.cfg.task_ipc_mode == 3 && dst < 0 && tasks[i].size() <= kMaxChunkPayload;
+    const int target = queue ? -1 : pick_task_worker(s_, dst);
+    if (!queue && target < 0) return results;
+    const uint32_t task_id = next_task_id_++;
+    MessageHeader h = make_head(MsgType::Task, task_id, -1, id_);
+    h.aux = kTaskWaiting;
+    s_.arena->stats().tasking_num.fetch_add(1, std::memory_order_relaxed);
+    if (!ipc_send_now(queue ? queue_fd() : process_fd(target), h, tasks[i], deadline)) {
+      set_last_error(kErrServerPipeBufferFull);
+      continue;
+    }
+    waiting[task_id] = i;
+  }
+  const int in = s_.result_pipes[id_][1];
+  while (!waiting.empty()) {
+    const int64_t left_ms = (deadline - monotonic_us()) / 1000;
+    if (left_ms <= 0) break;
+    pollfd p{in, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left_ms)) <= 0) continue;
+    result_bus_.receive(in, [&](const Message& m) {
+      auto it = waiting.find(m.head->session_id);
+      if (it == waiting.end()) return;  // a result that came after its caller gave up
+      results[it->second] = std::string(m.payload);
+      waiting.erase(it);
+    });
+  }
+  if (!waiting.empty()) set_last_error(kErrTaskTimeout);
+  return results;
+}
+
+bool WorkerProcess::finish(std::string_view data) {
+  if (kind_ != ProcessKind::Task || !current_task_) {
+    log_warn("finish(): can only be used in a task worker's onTask");
+    set_last_error(kErrWrongOperation);
+    return false;
+  }
+  const CurrentTask& t = *current_task_;
+  if (t.flags & kTaskNoReply || t.src < 0) {
+    log_warn("finish(): task#{} is one-way (sent from outside an event worker)", t.id);
+    set_last_error(kErrWrongOperation);
+    return false;
+  }
+  MessageHeader h = make_head(MsgType::Finish, t.id, -1, id_);
+  h.aux = t.flags;
+  if (t.flags & kTaskWaiting) {
+    ipc_send(result_fd(t.src), h, data);
+  } else {
+    ipc_send(process_fd(t.src), h, data);
+  }
+  return true;
+}
+
+// ---- entry ----
+
+[[noreturn]] void run_worker_process(ServerImpl& s, int id) {
+  const ProcessKind kind = s.kind_of(id);
+  s.role = role_of(kind);
+  s.worker_id = id;
+  set_log_role(std::string(kind_name(kind)) + "#" + std::to_string(id));
+  if ((s.mode == Mode::Process || kind != ProcessKind::Event) && s.listen_fd >= 0) {
+    ::close(s.listen_fd);  // only BASE event workers accept
+    s.listen_fd = -1;
   }
   int code = 0;
   try {
-    s.worker = std::make_unique<EventWorker>(s, worker_id);
-    s.worker->run();
+    s.worker = std::make_unique<WorkerProcess>(s, id);
+    code = s.worker->run();
     s.worker.reset();
   } catch (const std::exception& e) {
-    log_error("worker#{} failed: {}", worker_id, e.what());
+    log_error("{}#{} failed: {}", kind_name(kind), id, e.what());
     code = 1;
   }
   exit_child(code);

@@ -1,9 +1,15 @@
-// The event worker process: runs onWorkerStart/onConnect/onReceive/onClose. In PROCESS mode it
-// reads its IPC pair; in BASE mode it also accepts and owns its connections.
+// A worker process of any kind: event worker (onConnect/onReceive/onClose; in BASE mode it also
+// accepts and owns its connections), task worker (onTask) or user process (addProcess). One
+// class because the three share the IPC plumbing, send/close, tasks, messages, timers and the
+// stop/retire protocol with the manager. Not thread safe, but in loop.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "connection.h"
@@ -13,40 +19,86 @@
 
 namespace swkit::detail {
 
-class EventWorker : public ConnectionHost {
+class WorkerProcess : public ConnectionHost {
  public:
-  EventWorker(ServerImpl& s, int id);
-  ~EventWorker() override;
+  WorkerProcess(ServerImpl& s, int id);
+  ~WorkerProcess() override;
 
-  void run();
-  // The API's send/close in this worker. Not thread safe, but in loop.
+  int run();  // returns the exit code
+
   bool send(uint32_t sid, std::string_view data);
   bool close(uint32_t sid, bool reset);
+  int64_t task(std::string_view data, int dst, Server::FinishHandler on_finish);
+  // Waits for the results of tasks; results[i] stays empty for a timed-out task i.
+  std::vector<std::optional<std::string>> task_wait(const std::vector<std::string_view>& tasks,
+                                                    double timeout, int dst);
+  bool finish(std::string_view data);
+  bool send_message(std::string_view message, int dst);
+  bool stop_self(bool wait_event);
+  int64_t add_timer(double ms, Server::TimerHandler fn, bool repeat);
+  bool clear_timer(int64_t id);
 
  private:
+  struct CurrentTask {
+    uint32_t id;
+    int src;
+    uint32_t flags;
+  };
+
   void on_open(Connection& c) override;
   void on_packet(Connection& c, std::string_view packet) override;
   void on_closed(Connection& c) override;
 
   void on_pipe_message(const Message& m);
-  void ipc_send(int fd, MessageHeader head, std::string_view payload);
-  // Waits for EPOLLOUT on an IPC fd whose queue did not drain.
-  void watch_writable(int fd);
-  void accept_ready();
-  // The row of an active session, or nullptr with the last error set (1003/1004/1005).
-  ConnectionSlot* live_connection(uint32_t sid);
+  void run_task(const Message& m);
   void run_receive(uint32_t sid, int reactor_id, std::string_view data);
+  void accept_ready();
+  ConnectionSlot* live_connection(uint32_t sid);
+
+  // IPC out: fds are dup'ed lazily so that each process holds only what it writes to.
+  int reply_fd(int pair);     // worker end of an event worker's pair (reaches its reactor)
+  int process_fd(int id);     // master end of process id's pair (reaches process id)
+  int result_fd(int worker);  // taskwait results of event worker `worker`
+  int queue_fd();             // task_ipc_mode 3 queue
+  void ipc_send(int fd, MessageHeader head, std::string_view payload);
+  // Sends now, outside the batching: for blocking calls (taskwait) and code outside the loop.
+  bool ipc_send_now(int fd, MessageHeader head, std::string_view payload, int64_t deadline_us);
+  bool flush_now(int fd, int64_t deadline_us);
+  void watch_writable(int fd);
+
+  void begin_stop(bool retire, bool wait_event);
+  void stop_tick();
+  void after_request();
+  void stop_reading();
 
   ServerImpl& s_;
   int id_;
+  ProcessKind kind_;
   WorkerSlot& slot_;
   EventLoop loop_;
   MessageBus bus_;
-  std::unique_ptr<ConnectionSet> conns_;  // BASE mode
-  // PROCESS: dup of every pair's worker end (a write there reaches its master end).
-  // BASE: dup of every pair's master end (a write there reaches worker i).
-  std::vector<int> out_fds_;
+  MessageBus result_bus_;
+  std::unique_ptr<ConnectionSet> conns_;  // BASE-mode event worker
+  std::unordered_map<int, int> reply_fds_, process_fds_, result_fds_;
+  int queue_fd_ = -1;
   int signal_fd_ = -1;
+  bool in_loop_ = false;
+  bool reading_ = true;
+
+  // Tasks.
+  uint32_t next_task_id_ = 0;
+  std::optional<CurrentTask> current_task_;
+  std::unordered_map<uint32_t, Server::FinishHandler> finish_callbacks_;
+
+  // Recycling and stopping.
+  long long handled_ = 0;
+  long long limit_ = 0;  // max_request + grace for this process (0 = none)
+  bool stopping_ = false;
+  bool retiring_ = false;
+  bool wait_event_ = false;
+  int64_t stop_deadline_us_ = 0;
+  int64_t last_exit_call_us_ = 0;
+  std::set<uint64_t> user_timers_;
 };
 
 }  // namespace swkit::detail

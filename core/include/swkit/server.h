@@ -11,7 +11,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,12 @@ enum WorkerStatus : int { kWorkerBusy = 1, kWorkerIdle = 2, kWorkerExit = 3 };
 
 // A client connection's id: a session id that only grows, never a raw socket fd.
 using SessionId = int64_t;
+// A task's id (per sending process, as in Swoole). A distinct type so that a task handler can
+// never be mistaken for a receive handler.
+enum class TaskId : int64_t {};
+
+// Swoole's process types for addCommand/command and the admin endpoint.
+enum class ProcessKind { Event, Task, User };
 
 struct ClientInfo {
   int server_port = 0;
@@ -84,6 +92,42 @@ struct ServerStats {
   int64_t coroutine_peek_num = 0;
 };
 
+// The supervisor's view of one process (swkit; Swoole has only getWorkerStatus).
+struct WorkerInfo {
+  int id = -1;
+  ProcessKind kind = ProcessKind::Event;
+  pid_t pid = -1;
+  int status = 0;           // SWOOLE_WORKER_BUSY/IDLE/EXIT
+  std::string state;        // STARTING, RUNNING, DRAINING, BACKOFF, STOPPED
+  uint32_t generation = 0;  // the reload that started it (0: the initial start)
+  int64_t requests = 0;
+  int64_t respawns = 0;
+  int last_exit_status = 0;  // as waitpid() reported it
+  int64_t start_time = 0;
+  int64_t backoff_until_ms = 0;  // wall clock, while in BACKOFF
+};
+
+// One reload transaction (swkit): see docs/supervisor.md.
+struct ReloadInfo {
+  struct Worker {
+    int id;
+    pid_t old_pid;
+    pid_t new_pid;
+    int drain_ms;
+    bool forced;
+  };
+  uint32_t id = 0;
+  std::string trigger;   // signal, api, admin
+  std::string strategy;  // rolling, parallel
+  bool task_only = false;
+  bool done = false;
+  int forced = 0;
+  int refused = 0;  // reload requests refused while it ran
+  double started_at = 0;
+  double finished_at = 0;
+  std::vector<Worker> workers;
+};
+
 namespace detail {
 class ServerImpl;
 }
@@ -97,6 +141,15 @@ class Server {
       std::function<void(Server&, SessionId fd, int reactor_id, std::string_view data)>;
   using WorkerErrorHandler =
       std::function<void(Server&, int worker_id, pid_t worker_pid, int exit_code, int signal)>;
+  // onTask: return a value to finish the task with it (Swoole: a returned value counts as
+  // finish), or std::nullopt when the handler calls finish() itself or sends no result.
+  using TaskHandler = std::function<std::optional<std::string>(
+      Server&, TaskId task_id, int src_worker_id, std::string_view data)>;
+  using FinishHandler = std::function<void(Server&, TaskId task_id, std::string_view data)>;
+  using PipeMessageHandler =
+      std::function<void(Server&, int src_worker_id, std::string_view message)>;
+  using ProcessBody = std::function<void(Server&, int process_id)>;
+  using TimerHandler = std::function<void(int64_t timer_id)>;
 
   // Before start. host "127.0.0.1"/"::1"/"0.0.0.0"; port 0 picks a free port (see port()).
   Server(std::string host, int port, Mode mode = Mode::Process, int sock_type = kSockTcp);
@@ -110,13 +163,21 @@ class Server {
   const Settings& setting() const;
 
   // Before start. Event names are case-insensitive, without "on": start, shutdown,
-  // managerStart, managerStop, workerStart, workerStop, workerError, connect, receive, close.
-  // Throws ConfigError for an unknown event or a handler of the wrong shape.
+  // managerStart, managerStop, beforeReload, afterReload (Server&); workerStart, workerStop,
+  // workerExit (Server&, worker_id); workerError; connect, close; receive; task; finish;
+  // pipeMessage. Throws ConfigError for an unknown event or a handler of the wrong shape.
   bool on(std::string_view event, ServerHandler fn);
   bool on(std::string_view event, WorkerHandler fn);
   bool on(std::string_view event, ConnectHandler fn);
   bool on(std::string_view event, ReceiveHandler fn);
   bool on(std::string_view event, WorkerErrorHandler fn);
+  bool on(std::string_view event, TaskHandler fn);
+  bool on(std::string_view event, FinishHandler fn);
+  bool on(std::string_view event, PipeMessageHandler fn);
+
+  // Before start. Adds a user process, started after the workers, restarted when it exits,
+  // stopped with SIGTERM at shutdown, never reloaded. Returns its id (after the task workers).
+  int addProcess(ProcessBody body);
 
   // Before start, in the process that will become the master. Blocks until the server shuts
   // down, then returns true; returns false at once when start-up fails (last error set, the
@@ -125,6 +186,41 @@ class Server {
 
   // Any process: asks the master to shut the whole tree down (SIGTERM to the master).
   bool shutdown();
+  // Any process: reloads every event and task worker (only_task: task workers only) as one
+  // tracked transaction. False when a reload is already running (the running one's id is
+  // logged) or the server is not running.
+  bool reload(bool only_task = false);
+  // Worker: stops the calling worker (worker_id -1) after a replacement is up; wait_event
+  // keeps it until its timers are gone (at most max_wait_time). Another worker id: SIGTERM to
+  // it (the manager respawns it).
+  bool stop(int worker_id = -1, bool wait_event = false);
+
+  // Worker, task worker, user process: timers on the process's event loop (milliseconds).
+  int64_t tick(double ms, TimerHandler fn);
+  int64_t after(double ms, TimerHandler fn);
+  bool clearTimer(int64_t timer_id);
+
+  // Event worker (master, manager and user processes: one-way, no result). Sends a task to
+  // task worker dst_worker_id (-1: an idle one). Returns the task id, or -1 with an error.
+  int64_t task(std::string_view data, int dst_worker_id = -1, FinishHandler on_finish = {});
+  // Event worker: sends a task and blocks for its result at most timeout seconds; nullopt on
+  // timeout (a late result is discarded, never handed to a later call).
+  std::optional<std::string> taskwait(std::string_view data, double timeout = 0.5,
+                                      int dst_worker_id = -1);
+  // Event worker: sends every task, waits at most timeout for all; results by index, the
+  // timed-out ones absent.
+  std::map<size_t, std::string> taskWaitMulti(const std::vector<std::string>& tasks,
+                                              double timeout = 0.5);
+  // Event worker: like taskWaitMulti, one entry per task, nullopt (Swoole: false) for timed-out
+  // ones.
+  std::vector<std::optional<std::string>> taskCo(const std::vector<std::string>& tasks,
+                                                 double timeout = 0.5);
+  // Task worker: sends the result of the current task to its sender.
+  bool finish(std::string_view data);
+  // Event worker, task worker, user process: onPipeMessage in worker_id (not oneself).
+  bool sendMessage(std::string_view message, int worker_id);
+  // Any process: true in task workers (Swoole's $server->taskworker).
+  bool isTaskWorker() const;
 
   // Worker. Queues data for a client; false with 1001/1003/1004/1005, 1008 (the client's
   // output queue exceeds socket_buffer_size) or 1202 (data larger than buffer_output_size).
@@ -154,6 +250,11 @@ class Server {
   pid_t getManagerPid() const;
   // Any process: the code of the last failed call in this thread.
   int getLastError() const;
+
+  // Any process: the supervisor's view of process id (event, task or user), after start.
+  std::optional<WorkerInfo> getWorkerInfo(int id) const;
+  // Any process: the last 32 reload transactions, oldest first.
+  std::vector<ReloadInfo> getReloads() const;
 
   // Any process: the port actually bound (useful with port 0), after start() has bound it.
   int port() const;
