@@ -87,17 +87,8 @@ class Manager {
 
 pid_t Manager::spawn(int id) {
   WorkerSlot& slot = s_.arena->worker(id);
-  const pid_t manager = getpid();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    bind_lifetime_to_parent(manager, SIGTERM);
-    run_worker_process(s_, id);
-  }
-  if (pid < 0) {
-    log_error("fork process#{}: {}", id, std::strerror(errno));
-    schedule_respawn(id, kBackoffMaxMs);
-    return -1;
-  }
+  // Everything but the pid is written before fork: the child sets RUNNING on its own and must
+  // not be overwritten by a late STARTING from here.
   const ProcessKind kind = s_.kind_of(id);
   slot.type.store(static_cast<int32_t>(kind == ProcessKind::Event  ? WorkerType::Event
                                        : kind == ProcessKind::Task ? WorkerType::Task
@@ -111,6 +102,17 @@ pid_t Manager::spawn(int id) {
   slot.retire_requested.store(0);
   slot.backoff_until_ms.store(0);
   slot.generation.store(reload_ ? reload_->rec.id : slot.generation.load());
+  const pid_t manager = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    bind_lifetime_to_parent(manager, SIGTERM);
+    run_worker_process(s_, id);
+  }
+  if (pid < 0) {
+    log_error("fork process#{}: {}", id, std::strerror(errno));
+    schedule_respawn(id, kBackoffMaxMs);
+    return -1;
+  }
   slot.pid.store(pid);
   procs_[id].pid = pid;
   procs_[id].started_ms = now_ms();
@@ -157,6 +159,9 @@ void Manager::run() {
         on_retire_requests();
       } else if (sig == SIGWINCH || sig == SIGRTMIN) {
         reopen_log();
+        for (const auto& p : procs_) {
+          if (p.pid > 0) kill(p.pid, SIGWINCH);
+        }
       }
     }
   });

@@ -140,6 +140,7 @@ void Master::on_signal(int sig) {
     if (manager_pid_ > 0) kill(manager_pid_, sig);  // the manager runs reloads
   } else if (sig == SIGWINCH || sig == SIGRTMIN) {
     reopen_log();
+    if (manager_pid_ > 0) kill(manager_pid_, sig);  // the manager passes it on to its children
   } else if (sig == SIGCHLD) {
     int status = 0;
     pid_t pid;

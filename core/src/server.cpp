@@ -126,9 +126,10 @@ bool ServerImpl::start() {
   started = true;
   finalize_config(cfg);
   init_logging("master", cfg.log_file, cfg.log_level);
-  auto refuse = [](const char* what) {
+  auto refuse = [this](const char* what) {
     log_error("start(): {}", what);
     set_last_error(kErrInvalidParams);
+    started = false;  // nothing was started: fix the setup and call start() again
     return false;
   };
   if (!cb.on_receive) return refuse("require onReceive callback");

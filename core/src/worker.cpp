@@ -125,11 +125,13 @@ int WorkerProcess::run() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGWINCH);
   signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   loop_.add(signal_fd_, EPOLLIN, [this](uint32_t) {
     signalfd_siginfo si;
     while (::read(signal_fd_, &si, sizeof si) == sizeof si) {
       if (si.ssi_signo == SIGTERM) begin_stop(false, s_.cfg.reload_async);
+      if (si.ssi_signo == SIGWINCH) reopen_log();
     }
   });
 

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -178,6 +179,31 @@ void install_command_server(Server& server, const EventChannel& events) {
   server.on("workerStart", [ev](Server&, int id) {
     ev->emit("workerstart " + std::to_string(id) + " " + std::to_string(getpid()));
   });
+  server.on("workerStop", [ev](Server&, int id) {
+    ev->emit("workerstop " + std::to_string(id) + " " + std::to_string(getpid()));
+  });
+  server.on("beforeReload", [ev](Server&) { ev->emit("beforereload"); });
+  server.on("afterReload", [ev](Server&) { ev->emit("afterreload"); });
+  server.on("task",
+            [](Server& s, TaskId id, int src, std::string_view data) -> std::optional<std::string> {
+              const std::string d(data);
+              if (d.rfind("sleep:", 0) == 0) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(d.substr(6))));
+              }
+              if (d == "noreply") return std::nullopt;
+              if (d.rfind("big:", 0) == 0) return std::string(std::stoull(d.substr(4)), 'r');
+              return "t" + std::to_string(s.getWorkerId()) + ":" +
+                     std::to_string(static_cast<int64_t>(id)) + ":" + std::to_string(src) + ":" + d;
+            });
+  server.on("finish", [ev](Server& s, TaskId id, std::string_view data) {
+    ev->emit("finish " + std::to_string(s.getWorkerId()) + " " +
+             std::to_string(static_cast<int64_t>(id)) + " " +
+             std::string(data.substr(0, std::min<size_t>(data.size(), 200))));
+  });
+  server.on("pipeMessage", [ev](Server& s, int src, std::string_view msg) {
+    ev->emit("pipemessage " + std::to_string(s.getWorkerId()) + " " + std::to_string(src) + " " +
+             std::string(msg));
+  });
   server.on("workerError", [ev](Server&, int id, pid_t pid, int code, int sig) {
     ev->emit("workererror " + std::to_string(id) + " " + std::to_string(pid) + " " +
              std::to_string(code) + " " + std::to_string(sig));
@@ -270,6 +296,68 @@ void install_command_server(Server& server, const EventChannel& events) {
     } else if (cmd == "big" && args.size() == 2) {
       const bool ok = s.send(fd, std::string(std::stoull(args[1]), 'x'));
       reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "reload") {
+      reply(s.reload(args.size() > 1 && args[1] == "task")
+                ? "ok"
+                : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "reloads") {
+      // The newest transaction: "id=N done=0|1 strategy=S trigger=T task_only=0|1 forced=N
+      // refused=N workers=id:old:new:drain_ms:forced,..."
+      const auto all = s.getReloads();
+      if (all.empty()) {
+        reply("none");
+        return;
+      }
+      const auto& r = all.back();
+      std::string w;
+      for (const auto& x : r.workers) {
+        w += std::to_string(x.id) + ":" + std::to_string(x.old_pid) + ":" +
+             std::to_string(x.new_pid) + ":" + std::to_string(x.drain_ms) + ":" +
+             (x.forced ? "1" : "0") + ",";
+      }
+      reply("id=" + std::to_string(r.id) + " done=" + (r.done ? "1" : "0") + " strategy=" +
+            r.strategy + " trigger=" + r.trigger + " task_only=" + (r.task_only ? "1" : "0") +
+            " forced=" + std::to_string(r.forced) + " refused=" + std::to_string(r.refused) +
+            " count=" + std::to_string(all.size()) + " workers=" + w);
+    } else if (cmd == "winfo" && args.size() == 2) {
+      const auto info = s.getWorkerInfo(std::stoi(args[1]));
+      if (!info) {
+        reply("err " + std::to_string(s.getLastError()));
+        return;
+      }
+      reply("pid=" + std::to_string(info->pid) + " state=" + info->state + " generation=" +
+            std::to_string(info->generation) + " respawns=" + std::to_string(info->respawns) +
+            " requests=" + std::to_string(info->requests) + " status=" +
+            std::to_string(info->status) + " last_exit=" + std::to_string(info->last_exit_status));
+    } else if (cmd == "stop") {
+      reply(s.stop() ? "ok" : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "taskwait" && args.size() >= 2) {
+      const double timeout = args.size() > 2 ? std::stod(args[2]) : 2.0;
+      const int dst = args.size() > 3 ? std::stoi(args[3]) : -1;
+      const auto r = s.taskwait(args[1], timeout, dst);
+      reply(r ? "result " + (r->size() > 200 ? "len=" + std::to_string(r->size()) : *r)
+              : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "task" && args.size() >= 2) {
+      const int dst = args.size() > 2 ? std::stoi(args[2]) : -1;
+      const int64_t id = s.task(args[1], dst);
+      reply(id >= 0 ? "taskid " + std::to_string(id) : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "taskcb" && args.size() >= 2) {
+      const EventChannel* evc = ev;
+      const int64_t id = s.task(args[1], -1, [evc](Server& srv, TaskId tid, std::string_view d) {
+        evc->emit("taskcallback " + std::to_string(srv.getWorkerId()) + " " +
+                  std::to_string(static_cast<int64_t>(tid)) + " " + std::string(d));
+      });
+      reply(id >= 0 ? "taskid " + std::to_string(id) : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "taskmulti" && args.size() >= 3) {
+      // taskmulti TIMEOUT A B C ...: results by index, "-" for a timed-out one
+      std::vector<std::string> tasks(args.begin() + 2, args.end());
+      const auto results = s.taskCo(tasks, std::stod(args[1]));
+      std::string out = "results";
+      for (const auto& r : results) out += " " + (r ? *r : std::string("-"));
+      reply(out);
+    } else if (cmd == "msg" && args.size() == 3) {
+      reply(s.sendMessage(args[2], std::stoi(args[1])) ? "ok"
+                                                       : "err " + std::to_string(s.getLastError()));
     } else if (cmd == "shutdown") {
       reply(s.shutdown() ? "ok" : "err " + std::to_string(s.getLastError()));
     } else if (cmd == "pids") {
@@ -292,6 +380,8 @@ ServerProcess::ServerProcess(ServerOptions opts) {
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     setpgid(0, 0);
+    // If the test runner dies (a ctest timeout kills it), the server shuts down with it.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     events_.close_read_end_in_child();
     int code = 0;
     try {

@@ -46,9 +46,14 @@ class EventChannel {
 // The command protocol of the test server (one command per line, one reply line each unless
 // noted): "echo TEXT", "whoami", "info", "stats", "list START SIZE", "exist SID", "send SID TEXT",
 // "closeother SID", "close" (no reply), "reset" (no reply), "sleep MS", "crash" (no reply),
-// "big N", "pids", "shutdown".
+// "big N", "pids", "shutdown", "reload [task]", "reloads", "winfo ID", "stop",
+// "taskwait DATA [TIMEOUT [DST]]", "task DATA [DST]", "taskcb DATA", "taskmulti TIMEOUT A B..",
+// "msg DST TEXT". onTask answers "t<task worker>:<task id>:<src>:<data>" ("sleep:MS" sleeps
+// first, "noreply" answers nothing, "big:N" answers N bytes).
 // Events on the channel: "start PORT MASTER MANAGER", "workerstart ID PID", "connect SID WID",
-// "close SID WID", "workererror ID PID CODE SIGNAL", "shutdown".
+// "close SID WID", "workererror ID PID CODE SIGNAL", "shutdown", "workerstop ID PID",
+// "beforereload", "afterreload", "finish WID TASKID DATA", "taskcallback WID TASKID DATA",
+// "pipemessage WID SRC MSG".
 void install_command_server(Server& server, const EventChannel& events);
 
 struct ServerOptions {

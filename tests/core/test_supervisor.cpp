@@ -1,0 +1,362 @@
+// The supervisor: reloads as tracked transactions (rolling, parallel, forced, refused),
+// recycling by max_request, crash-loop backoff, user processes, log reopening, and a reload
+// under full load that loses nothing.
+#include <catch2/catch.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "test_support.h"
+
+using namespace swkit;
+using namespace swkit::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+pid_t pid_of(Client& c, int id) {
+  return std::stoi(field(c.call("winfo " + std::to_string(id)), "pid"));
+}
+
+// Waits for the newest reload transaction to be done; returns its "reloads" line.
+std::string wait_reload_done(ServerProcess& server, std::chrono::milliseconds timeout = 15s) {
+  std::string line;
+  eventually(
+      [&] {
+        Client c(server.port());
+        line = c.call("reloads");
+        return field(line, "done") == "1";
+      },
+      timeout);
+  return line;
+}
+
+std::vector<std::vector<std::string>> reload_workers(const std::string& line) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& w : split(field(line, "workers"), ',')) out.push_back(split(w, ':'));
+  return out;
+}
+
+void add_user_process(Server& s, const EventChannel& ev) {
+  const EventChannel* evp = &ev;
+  s.addProcess([evp](Server& srv, int id) {
+    evp->emit("userstart " + std::to_string(id) + " " + std::to_string(getpid()));
+    bool reported = false;
+    for (;;) {
+      // From a user process: getClientList, send and stats work.
+      std::vector<SessionId> ids;
+      if (srv.getClientList(0, 100, ids)) {
+        for (auto fd : ids) srv.send(fd, "from-user\n");
+      }
+      if (!reported && !ids.empty()) {
+        evp->emit("userstats " + std::to_string(srv.stats().connection_num));
+        reported = true;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+}
+
+}  // namespace
+
+TEST_CASE("SIGUSR1 replaces every event and task worker and leaves user processes alone",
+          "[supervisor]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 2LL}, {"task_worker_num", 2LL}}, .customize = add_user_process});
+  const auto before = server.wait_workers(4);  // ids 0,1 event, 2,3 task
+  auto user = server.events().wait_for("userstart ", 5s);
+  REQUIRE(user);
+  const pid_t user_pid = std::stoi(split(*user)[2]);
+
+  REQUIRE(kill(server.master(), SIGUSR1) == 0);
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  Client c(server.port());
+  for (int id = 0; id < 4; id++) {
+    INFO("worker " << id);
+    const pid_t now = pid_of(c, id);
+    CHECK(now > 0);
+    CHECK(now != before[id]);
+    CHECK(field(c.call("winfo " + std::to_string(id)), "generation") == "1");
+  }
+  CHECK(pid_of(c, 4) == user_pid);
+  const std::string rec = c.call("reloads");
+  CHECK(field(rec, "trigger") == "signal");
+  CHECK(field(rec, "task_only") == "0");
+  CHECK(reload_workers(rec).size() == 4);
+}
+
+TEST_CASE("SIGUSR2 replaces only the task workers", "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 2LL}, {"task_worker_num", 2LL}}});
+  const auto before = server.wait_workers(4);
+  REQUIRE(kill(server.master(), SIGUSR2) == 0);
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  Client c(server.port());
+  CHECK(pid_of(c, 0) == before[0]);
+  CHECK(pid_of(c, 1) == before[1]);
+  CHECK(pid_of(c, 2) != before[2]);
+  CHECK(pid_of(c, 3) != before[3]);
+  const std::string rec = c.call("reloads");
+  CHECK(field(rec, "task_only") == "1");
+  CHECK(reload_workers(rec).size() == 2);
+  // Tasks still work after the reload.
+  CHECK(c.call("taskwait hello").rfind("result t", 0) == 0);
+}
+
+TEST_CASE("rolling reload replaces one worker at a time and parallel all at once", "[supervisor]") {
+  const bool parallel = GENERATE(false, true);
+  INFO((parallel ? "parallel" : "rolling"));
+  ServerProcess server(
+      {.settings = {{"worker_num", 4LL}, {"reload_async", parallel}},
+       .customize = [](Server& s, const EventChannel& ev) {
+         const EventChannel* evp = &ev;
+         s.on("workerStop", [evp](Server&, int id) {
+           evp->emit("workerstop " + std::to_string(id) + " " + std::to_string(getpid()));
+           std::this_thread::sleep_for(300ms);  // a slow drain makes the order visible
+         });
+       }});
+  server.wait_workers(4);
+  REQUIRE(kill(server.master(), SIGUSR1) == 0);
+  REQUIRE(server.events().wait_for("beforereload", 5s));
+  const auto t0 = Clock::now();
+  REQUIRE(server.events().wait_for("afterreload", 15s));
+  const auto elapsed = Clock::now() - t0;
+  std::vector<std::string> order;
+  for (const auto& line : server.events().drain(200ms)) {
+    if (line.rfind("workerstop", 0) == 0 || line.rfind("workerstart", 0) == 0) {
+      order.push_back(split(line)[0]);
+    }
+  }
+  REQUIRE(order.size() == 8);
+  if (parallel) {
+    CHECK(elapsed < 1000ms);  // the four 300 ms drains overlap
+    for (int i = 0; i < 4; i++) CHECK(order[i] == "workerstop");
+  } else {
+    CHECK(elapsed >= 1200ms);  // four 300 ms drains, one after another
+    for (int i = 0; i < 8; i++) CHECK(order[i] == (i % 2 == 0 ? "workerstop" : "workerstart"));
+  }
+  Client c(server.port());
+  CHECK(field(c.call("reloads"), "strategy") == (parallel ? "parallel" : "rolling"));
+}
+
+TEST_CASE("a worker stuck in a callback is killed after max_wait_time and marked forced",
+          "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"max_wait_time", 1LL}}});
+  server.wait_workers(1);
+  Client stuck(server.port());
+  REQUIRE(stuck.send_all("sleep 6000\n"));
+  REQUIRE(server.events().wait_for("sleeping ", 5s));
+  const auto t0 = Clock::now();
+  REQUIRE(kill(server.master(), SIGUSR1) == 0);
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  CHECK(Clock::now() - t0 < 3s);
+  Client c(server.port());
+  const std::string rec = c.call("reloads");
+  CHECK(field(rec, "forced") == "1");
+  const auto workers = reload_workers(rec);
+  REQUIRE(workers.size() == 1);
+  CHECK(workers[0][4] == "1");             // forced
+  CHECK(std::stoi(workers[0][3]) >= 900);  // drained until max_wait_time
+  CHECK(c.call("echo alive").substr(3) == "alive");
+}
+
+TEST_CASE("a reload requested while one runs is refused", "[supervisor]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 2LL}}, .customize = [](Server& s, const EventChannel&) {
+         s.on("workerStop", [](Server&, int) { std::this_thread::sleep_for(500ms); });
+       }});
+  server.wait_workers(2);
+  Client c(server.port());
+  CHECK(c.call("reload") == "ok");
+  REQUIRE(server.events().wait_for("beforereload", 5s));
+  Client c2(server.port());
+  CHECK(c2.call("reload") == "err 509");         // the API refuses with a clear answer
+  REQUIRE(kill(server.master(), SIGUSR1) == 0);  // the signal is refused and counted
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  const std::string rec = wait_reload_done(server);
+  CHECK(field(rec, "trigger") == "api");
+  CHECK(std::stoi(field(rec, "refused")) >= 1);
+  CHECK(field(rec, "count") == "1");
+  CHECK(server.events().drain(300ms).size() < 100);  // and no second beforereload follows
+}
+
+TEST_CASE("max_request recycles a worker after N requests with none failing", "[supervisor]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 1LL}, {"max_request", 10LL}, {"max_request_grace", 0LL}}});
+  server.wait_workers(1);
+  Client c(server.port());
+  std::vector<std::string> pids;
+  for (int i = 0; i < 35; i++) {
+    const std::string who = c.call("whoami", 5s);
+    REQUIRE(who.rfind("w0 ", 0) == 0);  // every request answered
+    pids.push_back(field(who, "pid"));
+  }
+  std::map<std::string, int> per_pid;
+  for (const auto& p : pids) per_pid[p]++;
+  CHECK(per_pid.size() == 4);  // 10 + 10 + 10 + 5
+  for (int i = 0; i < 30; i += 10) CHECK(per_pid[pids[i]] == 10);
+}
+
+TEST_CASE("max_request with the default grace recycles between N+1 and 1.5N", "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"max_request", 20LL}}});
+  server.wait_workers(1);
+  Client c(server.port());
+  std::vector<std::string> pids;
+  for (int i = 0; i < 40; i++) pids.push_back(field(c.call("whoami", 5s), "pid"));
+  int first_run = 0;
+  while (first_run < 40 && pids[first_run] == pids[0]) first_run++;
+  CHECK(first_run >= 21);
+  CHECK(first_run <= 30);
+}
+
+TEST_CASE("a crash-looping worker backs off instead of spinning", "[supervisor]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 2LL}}, .customize = [](Server& s, const EventChannel& ev) {
+         const EventChannel* evp = &ev;
+         s.on("workerStart", [evp](Server&, int id) {
+           evp->emit("workerstart " + std::to_string(id) + " " + std::to_string(getpid()));
+           if (id == 1) std::abort();
+         });
+       }});
+  auto t0 = Clock::now();
+  bool saw_backoff = false;
+  Client c(server.port());
+  while (Clock::now() - t0 < 3s) {
+    if (field(c.call("winfo 1"), "state") == "BACKOFF") saw_backoff = true;
+    std::this_thread::sleep_for(20ms);
+  }
+  int crashes = 0;
+  for (const auto& line : server.events().drain(100ms))
+    crashes += line.rfind("workererror 1 ", 0) == 0;
+  INFO("crashes in 3 s: " << crashes);
+  CHECK(crashes >= 3);
+  CHECK(crashes <= 15);  // 0, 50, 100, 200, 400, 800, 1600 ms: about 7, never hundreds
+  CHECK(saw_backoff);
+  CHECK(std::stoi(field(c.call("winfo 1"), "respawns")) == crashes);
+  CHECK(c.call("echo fine").substr(3) == "fine");  // worker 0 keeps serving
+}
+
+TEST_CASE("user processes start after the workers and restart when they exit", "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 2LL}}, .customize = add_user_process});
+  server.wait_workers(2);
+  auto first = server.events().wait_for("userstart ", 5s);
+  REQUIRE(first);
+  CHECK(split(*first)[1] == "2");  // ids follow the workers
+  const pid_t pid = std::stoi(split(*first)[2]);
+  Client c(server.port());
+  bool got = false;
+  for (int i = 0; i < 50 && !got; i++)
+    got = c.recv_line(200ms) == std::optional<std::string>("from-user");
+  CHECK(got);  // the user process found the connection with getClientList and sent to it
+  CHECK(server.events().wait_for("userstats 1", 5s));
+  REQUIRE(kill(pid, SIGKILL) == 0);
+  auto again = server.events().wait_for("userstart ", 5s);
+  REQUIRE(again);
+  CHECK(std::stoi(split(*again)[2]) != pid);
+  const auto tree = server.tree();
+  CHECK(server.stop() == 0);
+  for (pid_t p : tree) CHECK_FALSE(pid_alive(p));
+}
+
+TEST_CASE("SIGWINCH reopens log_file in every process", "[supervisor]") {
+  char dir[] = "/tmp/swkit-log-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string log = std::string(dir) + "/server.log";
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"log_file", log}, {"log_level", 2LL}}});
+  server.wait_workers(1);
+  REQUIRE(std::rename(log.c_str(), (log + ".1").c_str()) == 0);
+  REQUIRE(kill(server.master(), SIGWINCH) == 0);
+  REQUIRE(eventually([&] { return access(log.c_str(), F_OK) == 0; }, 5s));
+  Client c(server.port());
+  CHECK(c.call("reload") == "ok");
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  server.stop();
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text.find("reload #1 started") != std::string::npos);  // the manager writes the new file
+  CHECK(text.find("master stopped") != std::string::npos);
+  std::remove((log + ".1").c_str());
+  std::remove(log.c_str());
+  rmdir(dir);
+}
+
+TEST_CASE("reload under load: 10 reloads on 50 busy connections lose nothing",
+          "[supervisor][load]") {
+  const bool parallel = GENERATE(false, true);
+  INFO((parallel ? "parallel" : "rolling"));
+  ServerProcess server({.settings = {{"worker_num", 4LL}, {"reload_async", parallel}}});
+  server.wait_workers(4);
+  constexpr int kConns = 50;
+  std::vector<Client> clients;
+  for (int i = 0; i < kConns; i++) clients.emplace_back(server.port());
+  std::vector<long> seq(kConns, 0);
+  std::vector<std::string> buffers(kConns);
+  long answered = 0, wrong = 0;
+  auto send_next = [&](int i) {
+    return clients[i].send_all("echo c" + std::to_string(i) + "-" + std::to_string(seq[i]) + "\n");
+  };
+  for (int i = 0; i < kConns; i++) REQUIRE(send_next(i));
+  int reloads_done = 0, reloads_sent = 0;
+  bool reload_running = false;
+  const auto deadline = Clock::now() + 60s;
+  auto finish_after = Clock::time_point::max();
+  std::vector<pollfd> fds(kConns);
+  while (Clock::now() < deadline && Clock::now() < finish_after) {
+    // Drive the reloads: one at a time, ten in all.
+    while (auto line = server.events().next(0ms)) {
+      if (*line == "afterreload") {
+        reload_running = false;
+        reloads_done++;
+      }
+    }
+    if (!reload_running && reloads_sent < 10 && answered > (reloads_sent + 1) * 200) {
+      REQUIRE(kill(server.master(), SIGUSR1) == 0);
+      reloads_sent++;
+      reload_running = true;
+    }
+    if (reloads_done == 10 && finish_after == Clock::time_point::max()) {
+      finish_after = Clock::now() + 300ms;
+    }
+    for (int i = 0; i < kConns; i++) fds[i] = {clients[i].fd(), POLLIN, 0};
+    if (poll(fds.data(), kConns, 50) < 0) break;
+    for (int i = 0; i < kConns; i++) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[4096];
+      const ssize_t n = recv(fds[i].fd, buf, sizeof buf, 0);
+      REQUIRE(n > 0);  // a closed connection is an error
+      buffers[i].append(buf, n);
+      for (auto nl = buffers[i].find('\n'); nl != std::string::npos; nl = buffers[i].find('\n')) {
+        const std::string reply = buffers[i].substr(0, nl);
+        buffers[i].erase(0, nl + 1);
+        const std::string expect = "c" + std::to_string(i) + "-" + std::to_string(seq[i]);
+        if (reply.size() > 3 && reply.substr(reply.find(' ') + 1) == expect) {
+          answered++;
+          seq[i]++;
+          REQUIRE(send_next(i));
+        } else {
+          wrong++;
+        }
+      }
+    }
+  }
+  INFO("answered " << answered << ", reloads " << reloads_done);
+  CHECK(reloads_done == 10);
+  CHECK(wrong == 0);
+  // Every request sent was answered exactly once: the last one of each connection too.
+  for (int i = 0; i < kConns; i++) {
+    const std::string expect = "c" + std::to_string(i) + "-" + std::to_string(seq[i]);
+    auto line = clients[i].recv_line(5s);
+    REQUIRE(line);
+    CHECK(line->substr(line->find(' ') + 1) == expect);
+  }
+  Client c(server.port());
+  const std::string rec = c.call("reloads");
+  CHECK(field(rec, "count") == "10");
+  CHECK(field(rec, "forced") == "0");
+}
