@@ -1,5 +1,6 @@
 // The master cycle (DESIGN §1, §2): fork the manager before any thread, then start the reactor
 // threads (PROCESS mode), accept on the main thread, and act on signals read from a signalfd.
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -17,6 +18,7 @@
 #include "log.h"
 #include "reactor_thread.h"
 #include "server_impl.h"
+#include "spawner.h"
 
 namespace swkit::detail {
 
@@ -51,10 +53,15 @@ class Master {
  private:
   void accept_ready();
   void on_signal(int sig);
-  void on_manager_exit(int status);
+  void on_spawner_message();
+  void request_manager();
+  bool wait_manager_started();
   void stop_manager();
 
   ServerImpl& s_;
+  Spawner spawner_;
+  int manager_restarts_ = 0;
+  int64_t last_restart_ms_ = 0;
   EventLoop loop_;
   std::vector<std::unique_ptr<ReactorThread>> reactors_;
   pid_t manager_pid_ = -1;
@@ -62,30 +69,26 @@ class Master {
   bool shutting_down_ = false;
 };
 
-pid_t fork_manager(ServerImpl& s) {
-  const pid_t master = getpid();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    bind_lifetime_to_parent(master, SIGTERM);
-    run_manager(s);
-  }
-  return pid;
-}
-
 bool Master::run() {
   StatsBlock& st = s_.arena->stats();
   st.master_pid.store(getpid());
   st.start_time.store(static_cast<int64_t>(wall_time()));
 
-  // Workers orphaned by a manager crash are reparented here, not to init, so that the master
-  // reaps them and no process of the tree escapes.
+  // Processes orphaned on the way down are reparented here, not to init, and reaped.
   prctl(PR_SET_CHILD_SUBREAPER, 1);
-  manager_pid_ = fork_manager(s_);
-  if (manager_pid_ < 0) {
-    log_error("fork manager: {}", std::strerror(errno));
+  // The spawner forks the manager now and again whenever it dies (see spawner.h).
+  spawner_ = start_spawner(s_);
+  if (spawner_.pid < 0) {
+    log_error("fork spawner: {}", std::strerror(errno));
     return false;
   }
-  st.manager_pid.store(manager_pid_);
+  request_manager();
+  if (!wait_manager_started()) {
+    log_error("the manager did not start");
+    kill(spawner_.pid, SIGTERM);
+    waitpid(spawner_.pid, nullptr, 0);
+    return false;
+  }
 
   // Only now, with the manager forked, may the master have threads.
   if (s_.mode == Mode::Process) {
@@ -96,6 +99,7 @@ bool Master::run() {
     loop_.add(s_.listen_fd, EPOLLIN, [this](uint32_t) { accept_ready(); });
   }
 
+  loop_.add(spawner_.control_fd, EPOLLIN, [this](uint32_t) { on_spawner_message(); });
   sigset_t set = handled_signals();
   signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   loop_.add(signal_fd_, EPOLLIN, [this](uint32_t) {
@@ -145,38 +149,92 @@ void Master::on_signal(int sig) {
     int status = 0;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-      if (pid == manager_pid_) on_manager_exit(status);
+      if (pid == spawner_.pid && !shutting_down_) {
+        // Without the spawner no manager can be replaced: stop cleanly so that the service
+        // manager (systemd, Kubernetes) restarts the whole tree.
+        log_error("spawner exited unexpectedly (status {}), shutting down", status);
+        spawner_.pid = -1;
+        shutting_down_ = true;
+        loop_.stop();
+      }
     }
   }
 }
 
-void Master::on_manager_exit(int status) {
+void Master::request_manager() {
+  SpawnerMessage m{'S', 0, 0};
+  [[maybe_unused]] ssize_t n = ::send(spawner_.control_fd, &m, sizeof m, MSG_NOSIGNAL);
+}
+
+bool Master::wait_manager_started() {
+  pollfd p{spawner_.control_fd, POLLIN, 0};
+  if (poll(&p, 1, 10000) <= 0) return false;
+  SpawnerMessage m{};
+  if (::recv(spawner_.control_fd, &m, sizeof m, 0) != sizeof m || m.type != 'P') return false;
+  manager_pid_ = m.pid;
+  s_.arena->stats().manager_pid.store(m.pid);
+  return true;
+}
+
+// The manager died (SIGKILL, a crash): its workers die with it (PDEATHSIG); a new manager
+// starts new ones. In PROCESS mode the connections live here and are kept; what was queued for
+// the workers waits in their sockets for the successors.
+void Master::on_spawner_message() {
+  SpawnerMessage m{};
+  const ssize_t n = ::recv(spawner_.control_fd, &m, sizeof m, 0);
+  if (n <= 0) {
+    if (loop_.has(spawner_.control_fd)) loop_.remove(spawner_.control_fd);
+    return;
+  }
+  if (m.type == 'P') {
+    manager_pid_ = m.pid;
+    s_.arena->stats().manager_pid.store(m.pid);
+    log_info("manager restarted: pid {}", m.pid);
+    return;
+  }
+  if (m.type != 'X' || m.pid != manager_pid_) return;
   manager_pid_ = -1;
+  s_.arena->stats().manager_pid.store(0);
   if (shutting_down_) return;
-  // Without a manager no worker is ever replaced; stop cleanly so that the service manager
-  // (systemd, Kubernetes) restarts the whole tree rather than leave it half alive.
-  log_error("manager process exited unexpectedly (status {}), shutting down", status);
-  shutting_down_ = true;
-  loop_.stop();
+  const int64_t now = monotonic_us() / 1000;
+  manager_restarts_ = now - last_restart_ms_ > 10000 ? 0 : manager_restarts_ + 1;
+  last_restart_ms_ = now;
+  const int64_t delay =
+      manager_restarts_ == 0 ? 0 : std::min<int64_t>(5000, 100LL << std::min(manager_restarts_, 6));
+  log_error("manager exited unexpectedly (status {}), restarting it in {} ms", m.status, delay);
+  if (delay == 0) {
+    request_manager();
+  } else {
+    loop_.add_timer(static_cast<double>(delay), [this] {
+      if (!shutting_down_) request_manager();
+    });
+  }
 }
 
 void Master::stop_manager() {
-  if (manager_pid_ <= 0) return;
-  kill(manager_pid_, SIGTERM);
-  // The manager gives its children max_wait_time, then kills them; allow it that and a margin.
+  // The spawner stops the manager (which stops every child) and then exits itself.
+  if (spawner_.pid <= 0) return;
+  kill(spawner_.pid, SIGTERM);
   const int64_t deadline =
-      monotonic_us() + static_cast<int64_t>((s_.cfg.max_wait_time * 2 + 1) * 1e6);
+      monotonic_us() + static_cast<int64_t>((s_.cfg.max_wait_time * 2 + 2) * 1e6);
   while (monotonic_us() < deadline) {
-    int status = 0;
-    if (waitpid(manager_pid_, &status, WNOHANG) == manager_pid_) {
-      manager_pid_ = -1;
-      return;
+    if (waitpid(spawner_.pid, nullptr, WNOHANG) == spawner_.pid) {
+      spawner_.pid = -1;
+      break;
     }
     usleep(5000);
   }
-  log_error("manager did not stop in time, killing it");
-  kill(manager_pid_, SIGKILL);
-  waitpid(manager_pid_, nullptr, 0);
+  if (spawner_.pid > 0) {
+    log_error("the manager did not stop in time, killing the tree");
+    if (manager_pid_ > 0) kill(manager_pid_, SIGKILL);
+    kill(spawner_.pid, SIGKILL);
+    waitpid(spawner_.pid, nullptr, 0);
+    spawner_.pid = -1;
+  }
+  // Reap what the subreaper inherited on the way down.
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  ::close(spawner_.control_fd);
   manager_pid_ = -1;
 }
 

@@ -76,7 +76,7 @@ TEST_CASE("SIGTERM shuts the whole tree down and removes the pid file", "[lifecy
   Client c(server.port());
   CHECK(c.call("echo x").substr(3) == "x");
   const auto tree = server.tree();
-  CHECK(tree.size() == 5);  // master, manager, 3 workers
+  CHECK(tree.size() == 6);  // master, spawner, manager, 3 workers
   const int status = server.stop();
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
@@ -102,7 +102,7 @@ TEST_CASE("no child outlives a SIGKILLed master", "[lifecycle]") {
   ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
   server.wait_workers(2);
   const auto tree = server.tree();
-  REQUIRE(tree.size() == 4);
+  REQUIRE(tree.size() == 5);  // master, spawner, manager, 2 workers
   REQUIRE(kill(server.master(), SIGKILL) == 0);
   CHECK(eventually(
       [&] {
@@ -198,7 +198,7 @@ TEST_CASE("daemonize detaches with a pid file and logs to log_file", "[lifecycle
   Client c(launcher.port());
   CHECK(c.call("echo d").substr(3) == "d");
   const auto tree = pids_in_group(group);
-  CHECK(tree.size() == 3);  // master, manager, 1 worker
+  CHECK(tree.size() == 4);  // master, spawner, manager, 1 worker
   REQUIRE(kill(daemon, SIGTERM) == 0);
   const bool gone = eventually([&] { return pids_in_group(group).empty(); }, 10s);
   if (!gone) kill(-group, SIGKILL);

@@ -21,6 +21,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+int64_t g_drain_timer = 0;  // in the worker process of the onWorkerExit test
+
 pid_t pid_of(Client& c, int id) {
   return std::stoi(field(c.call("winfo " + std::to_string(id)), "pid"));
 }
@@ -221,14 +223,26 @@ TEST_CASE("a crash-looping worker backs off instead of spinning", "[supervisor]"
          const EventChannel* evp = &ev;
          s.on("workerStart", [evp](Server&, int id) {
            evp->emit("workerstart " + std::to_string(id) + " " + std::to_string(getpid()));
-           if (id == 1) std::abort();
+           if (id == 1) {
+             signal(SIGABRT, SIG_DFL);  // Catch2 installs its own handler in this process
+             std::abort();
+           }
          });
        }});
+  // Talk to worker 0 only: a message dispatched to worker 1 waits for a worker that never
+  // gets to read it. dispatch_mode 2 maps the master's socket fd to a worker, so one of two
+  // consecutive connections lands on worker 0.
+  std::vector<Client> probes;  // all stay open, so the master's fds stay consecutive
+  for (int i = 0; i < 2; i++) probes.emplace_back(server.port());
+  std::optional<Client> c;
+  for (auto& probe : probes) {
+    if (!c && probe.call("echo probe", 1s).rfind("w0 ", 0) == 0) c.emplace(std::move(probe));
+  }
+  REQUIRE(c);
   auto t0 = Clock::now();
   bool saw_backoff = false;
-  Client c(server.port());
   while (Clock::now() - t0 < 3s) {
-    if (field(c.call("winfo 1"), "state") == "BACKOFF") saw_backoff = true;
+    if (field(c->call("winfo 1"), "state") == "BACKOFF") saw_backoff = true;
     std::this_thread::sleep_for(20ms);
   }
   int crashes = 0;
@@ -238,8 +252,8 @@ TEST_CASE("a crash-looping worker backs off instead of spinning", "[supervisor]"
   CHECK(crashes >= 3);
   CHECK(crashes <= 15);  // 0, 50, 100, 200, 400, 800, 1600 ms: about 7, never hundreds
   CHECK(saw_backoff);
-  CHECK(std::stoi(field(c.call("winfo 1"), "respawns")) == crashes);
-  CHECK(c.call("echo fine").substr(3) == "fine");  // worker 0 keeps serving
+  CHECK(std::stoi(field(c->call("winfo 1"), "respawns")) == crashes);
+  CHECK(c->call("echo fine").substr(3) == "fine");  // worker 0 keeps serving
 }
 
 TEST_CASE("user processes start after the workers and restart when they exit", "[supervisor]") {
@@ -359,4 +373,74 @@ TEST_CASE("reload under load: 10 reloads on 50 busy connections lose nothing",
   const std::string rec = c.call("reloads");
   CHECK(field(rec, "count") == "10");
   CHECK(field(rec, "forced") == "0");
+}
+
+TEST_CASE("a SIGKILLed manager is replaced and PROCESS connections stay intact", "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 2LL}, {"task_worker_num", 1LL}}});
+  const auto before = server.wait_workers(3);
+  Client c(server.port());
+  const std::string who = c.call("whoami");
+  const pid_t manager = server.manager();
+  REQUIRE(kill(manager, SIGKILL) == 0);
+  // Requests keep being answered on the same connection (by the old worker while it drains,
+  // then by its successor); none is lost.
+  std::string after;
+  CHECK(eventually(
+      [&] {
+        after = c.call("whoami", 10s);
+        REQUIRE(after.rfind("w", 0) == 0);
+        return std::stoi(field(after, "pid")) != std::stoi(field(who, "pid"));
+      },
+      10s));
+  CHECK(field(after, "fd") == field(who, "fd"));  // the same connection
+  const std::string pids = c.call("pids");
+  CHECK(std::stoi(field(pids, "manager")) != manager);
+  CHECK(std::stoi(field(pids, "manager")) > 0);
+  CHECK_FALSE(pid_alive(manager));
+  for (pid_t p : before) CHECK(eventually([&] { return !pid_alive(p); }, 5s));
+  CHECK(c.call("taskwait still-there").rfind("result ", 0) == 0);  // task workers are back
+  const auto tree = server.tree();
+  CHECK(server.stop() == 0);
+  for (pid_t p : tree) CHECK_FALSE(pid_alive(p));
+}
+
+TEST_CASE("onWorkerExit fires repeatedly while a worker with timers drains (reload_async)",
+          "[supervisor]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 1LL}, {"reload_async", true}, {"max_wait_time", 3LL}},
+       .customize = [](Server& s, const EventChannel& ev) {
+         const EventChannel* evp = &ev;
+         s.on("workerStart", [evp](Server& srv, int id) {
+           evp->emit("workerstart " + std::to_string(id) + " " + std::to_string(getpid()));
+           g_drain_timer = srv.tick(1000, [](int64_t) {});  // keeps the event loop busy
+         });
+         s.on("workerExit", [evp](Server& srv, int id) {
+           static int calls = 0;
+           evp->emit("workerexit " + std::to_string(id) + " " + std::to_string(++calls));
+           // Clearing the timer lets the worker go; max_wait_time is not needed.
+           if (calls == 3) srv.clearTimer(g_drain_timer);
+         });
+       }});
+  server.wait_workers(1);
+  const auto t0 = Clock::now();
+  REQUIRE(kill(server.master(), SIGUSR1) == 0);
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  int exits = 0;
+  for (const auto& l : server.events().drain(100ms)) exits += l.rfind("workerexit 0 ", 0) == 0;
+  CHECK(exits == 3);
+  CHECK(Clock::now() - t0 < 2500ms);  // it left when the timers were gone, before max_wait_time
+  Client c(server.port());
+  CHECK(field(c.call("reloads"), "forced") == "0");
+}
+
+TEST_CASE("stop() in a worker hands over to a replacement", "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}}});
+  const auto before = server.wait_workers(1);
+  Client c(server.port());
+  CHECK(c.call("stop") == "ok");
+  auto next = server.events().wait_for("workerstart 0 ", 5s);
+  REQUIRE(next);
+  CHECK(std::stoi(split(*next)[2]) != before[0]);
+  CHECK(eventually([&] { return !pid_alive(before[0]); }, 5s));
+  CHECK(c.call("echo after-stop").substr(3) == "after-stop");
 }
