@@ -63,6 +63,7 @@ struct alignas(64) StatsBlock {
   std::atomic<uint32_t> reload_seq{0};
   std::atomic<int64_t> tasking_num{0};
   std::atomic<int64_t> task_count{0};
+  std::atomic<int64_t> task_queue_bytes{0};
   std::atomic<uint32_t> task_round{0};
   Spinlock session_lock;
   int32_t rows_high_water = 0;  // rows [0, high water) have been used; under session_lock

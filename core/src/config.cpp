@@ -135,6 +135,7 @@ const std::unordered_map<std::string, Setter>& setters() {
       {"task_worker_num",
        [](Config& c, auto& k, auto& v) { c.task_worker_num = int_in(k, v, 0, 1024); }},
       {"task_ipc_mode", [](Config& c, auto& k, auto& v) { c.task_ipc_mode = int_in(k, v, 1, 3); }},
+      {"task_tmpdir", [](Config& c, auto& k, auto& v) { c.task_tmpdir = text(k, v, 1, 4000); }},
       {"task_max_request",
        [](Config& c, auto& k, auto& v) { c.task_max_request = int_in(k, v, 0, 1LL << 40); }},
       {"task_max_request_grace",
@@ -148,8 +149,7 @@ const std::unordered_map<std::string, Setter>& setters() {
 // Swoole settings that swkit knows but does not implement yet: refused by name rather than
 // accepted and ignored.
 const std::set<std::string_view>& known_unimplemented() {
-  static const std::set<std::string_view> keys = {"task_tmpdir",
-                                                  "heartbeat_check_interval",
+  static const std::set<std::string_view> keys = {"heartbeat_check_interval",
                                                   "heartbeat_idle_time",
                                                   "ssl_cert_file",
                                                   "ssl_key_file",

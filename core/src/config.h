@@ -37,7 +37,8 @@ struct Config {
   bool reload_async = false;         // false: rolling reload; true: parallel
   // Task workers.
   int task_worker_num = 0;
-  int task_ipc_mode = 1;  // 1 unix socket per worker, 2 (mapped onto 1), 3 preemptive
+  int task_ipc_mode = 1;             // 1 unix socket per worker, 2 (mapped onto 1), 3 preemptive
+  std::string task_tmpdir = "/tmp";  // task_ipc_mode 3: payloads beyond one datagram
   long long task_max_request = 0;
   long long task_max_request_grace = -1;
 

@@ -28,7 +28,13 @@ enum class MsgType : uint8_t {
 };
 
 // aux flags of Task/Finish messages.
-enum TaskFlags : uint32_t { kTaskWaiting = 1, kTaskCallback = 2, kTaskNoReply = 4 };
+enum TaskFlags : uint32_t {
+  kTaskWaiting = 1,
+  kTaskCallback = 2,
+  kTaskNoReply = 4,
+  kTaskTmpfile = 8,  // the payload is the path of a file holding the data (task_ipc_mode 3)
+  kTaskGroup = 16,   // part of a non-blocking taskCo: the result goes to its group
+};
 
 enum MsgFlags : uint8_t { kChunkBegin = 1, kChunkEnd = 2 };
 

@@ -437,6 +437,11 @@ std::vector<std::optional<std::string>> Server::taskCo(const std::vector<std::st
   return w->task_wait(views, timeout, -1);
 }
 
+bool Server::taskCo(const std::vector<std::string>& tasks, double timeout, TaskGroupHandler done) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && w->task_group(tasks, timeout, std::move(done));
+}
+
 bool Server::finish(std::string_view data) {
   detail::WorkerProcess* w = runtime(*impl_);
   return w && w->finish(data);
@@ -556,8 +561,9 @@ ServerStats Server::stats() const {
       r.idle_worker_num++;
     }
   }
-  // Tasks queued but not started: sent (tasking_num) minus those being run right now.
+  // Sent and not yet started, in count and bytes (Swoole reads these off its message queue).
   r.task_queue_num = std::max<int64_t>(0, r.tasking_num);
+  r.task_queue_bytes = std::max<int64_t>(0, st.task_queue_bytes.load());
   if (impl_->worker_id >= 0) {
     const detail::WorkerSlot& w = a.worker(impl_->worker_id);
     r.worker_request_count = w.request_count.load();

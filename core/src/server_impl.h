@@ -101,6 +101,14 @@ int64_t send_task_blocking(ServerImpl& s, std::string_view data, int dst_worker_
 // Picks a task worker id (absolute): dst (0-based among task workers) or an idle one; raises
 // its queued-task count. -1 with the last error set when dst is out of range.
 int pick_task_worker(ServerImpl& s, int dst);
+// task_ipc_mode 3 shares one queue among task workers, so a task must fit one datagram: a larger
+// payload is written to a file in task_tmpdir and its path sent instead (kTaskTmpfile). Returns
+// false (last error set) when the file cannot be written.
+bool pack_task_payload(const ServerImpl& s, std::string_view data, bool shared_queue,
+                       std::string& storage, std::string_view& payload, uint32_t& flags);
+// The task worker's side: reads (and removes) the file of a kTaskTmpfile task.
+bool unpack_task_payload(uint32_t flags, std::string_view payload, std::string& storage,
+                         std::string_view& data);
 
 // Blocks the signals every role handles through signalfd; returns the set.
 sigset_t handled_signals();

@@ -307,16 +307,25 @@ void WorkerProcess::on_closed(Connection& c) {
   });
 }
 
+void WorkerProcess::note_task_sent(size_t bytes) {
+  StatsBlock& st = s_.arena->stats();
+  st.tasking_num.fetch_add(1, std::memory_order_relaxed);
+  st.task_queue_bytes.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+}
+
 void WorkerProcess::run_task(const Message& m) {
   const MessageHeader& h = *m.head;
   StatsBlock& st = s_.arena->stats();
   st.tasking_num.fetch_sub(1, std::memory_order_relaxed);
+  st.task_queue_bytes.fetch_sub(static_cast<int64_t>(m.payload.size()), std::memory_order_relaxed);
   st.task_count.fetch_add(1, std::memory_order_relaxed);
   slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
   current_task_ = CurrentTask{h.session_id, h.worker_id, h.aux};
+  std::string storage;
+  std::string_view data;
   std::optional<std::string> result;
-  if (s_.cb.on_task) {
-    result = s_.cb.on_task(s_.api, static_cast<TaskId>(h.session_id), h.worker_id, m.payload);
+  if (unpack_task_payload(h.aux, m.payload, storage, data) && s_.cb.on_task) {
+    result = s_.cb.on_task(s_.api, static_cast<TaskId>(h.session_id), h.worker_id, data);
   }
   if (result) finish(*result);
   current_task_.reset();
@@ -371,6 +380,14 @@ void WorkerProcess::on_pipe_message(const Message& m) {
       }
       break;
     case MsgType::Finish: {
+      if (auto g = group_tasks_.find(h.session_id); g != group_tasks_.end()) {
+        const auto [group, index] = g->second;
+        group_tasks_.erase(g);
+        TaskGroup& tg = groups_[group];
+        tg.results[index] = std::string(m.payload);
+        if (--tg.pending == 0) close_group(group);
+        break;
+      }
       auto it = finish_callbacks_.find(h.session_id);
       if (it != finish_callbacks_.end()) {
         auto fn = std::move(it->second);
@@ -520,25 +537,23 @@ int64_t WorkerProcess::task(std::string_view data, int dst, Server::FinishHandle
     return -1;
   }
   const bool queue = s_.cfg.task_ipc_mode == 3 && dst < 0;
-  if (queue && data.size() > kMaxChunkPayload) {
-    // A chunked message would be split among the readers of the shared queue.
-    log_warn("task(): {} bytes exceed one datagram, which task_ipc_mode 3 requires ({} bytes)",
-             data.size(), kMaxChunkPayload);
-    set_last_error(kErrDataLengthTooLarge);
-    return -1;
+  uint32_t flags = 0;
+  if (kind_ == ProcessKind::User) {
+    flags = kTaskNoReply;  // tasks from user processes are one-way (the seed)
+  } else if (on_finish) {
+    flags = kTaskCallback;
   }
+  std::string storage;
+  std::string_view payload;
+  if (!pack_task_payload(s_, data, queue, storage, payload, flags)) return -1;
   const int target = queue ? -1 : pick_task_worker(s_, dst);
   if (!queue && target < 0) return -1;
   const uint32_t task_id = next_task_id_++;
   MessageHeader h = make_head(MsgType::Task, task_id, -1, id_);
-  if (kind_ == ProcessKind::User) {
-    h.aux = kTaskNoReply;  // tasks from user processes are one-way (the seed)
-  } else if (on_finish) {
-    h.aux = kTaskCallback;
-    finish_callbacks_[task_id] = std::move(on_finish);
-  }
-  s_.arena->stats().tasking_num.fetch_add(1, std::memory_order_relaxed);
-  ipc_send(queue ? queue_fd() : process_fd(target), h, data);
+  h.aux = flags;
+  if (flags & kTaskCallback) finish_callbacks_[task_id] = std::move(on_finish);
+  note_task_sent(payload.size());
+  ipc_send(queue ? queue_fd() : process_fd(target), h, payload);
   return task_id;
 }
 
@@ -558,14 +573,18 @@ std::vector<std::optional<std::string>> WorkerProcess::task_wait(
   const int64_t deadline = monotonic_us() + static_cast<int64_t>(timeout * 1e6);
   std::unordered_map<uint32_t, size_t> waiting;
   for (size_t i = 0; i < tasks.size(); i++) {
-    const bool queue = s_.cfg.task_ipc_mode == 3 && dst < 0 && tasks[i].size() <= kMaxChunkPayload;
+    const bool queue = s_.cfg.task_ipc_mode == 3 && dst < 0;
+    uint32_t flags = kTaskWaiting;
+    std::string storage;
+    std::string_view payload;
+    if (!pack_task_payload(s_, tasks[i], queue, storage, payload, flags)) continue;
     const int target = queue ? -1 : pick_task_worker(s_, dst);
     if (!queue && target < 0) return results;
     const uint32_t task_id = next_task_id_++;
     MessageHeader h = make_head(MsgType::Task, task_id, -1, id_);
-    h.aux = kTaskWaiting;
-    s_.arena->stats().tasking_num.fetch_add(1, std::memory_order_relaxed);
-    if (!ipc_send_now(queue ? queue_fd() : process_fd(target), h, tasks[i], deadline)) {
+    h.aux = flags;
+    note_task_sent(payload.size());
+    if (!ipc_send_now(queue ? queue_fd() : process_fd(target), h, payload, deadline)) {
       set_last_error(kErrServerPipeBufferFull);
       continue;
     }
@@ -586,6 +605,57 @@ std::vector<std::optional<std::string>> WorkerProcess::task_wait(
   }
   if (!waiting.empty()) set_last_error(kErrTaskTimeout);
   return results;
+}
+
+bool WorkerProcess::task_group(const std::vector<std::string>& tasks, double timeout,
+                               Server::TaskGroupHandler done) {
+  if (kind_ != ProcessKind::Event || tasks.size() > kMaxTasksAtOnce) {
+    log_warn("taskCo(): event workers only, at most {} tasks", kMaxTasksAtOnce);
+    set_last_error(kind_ != ProcessKind::Event ? kErrWrongOperation : kErrInvalidParams);
+    return false;
+  }
+  const uint64_t group = ++next_group_;
+  TaskGroup& tg = groups_[group];
+  tg.results.resize(tasks.size());
+  tg.done = std::move(done);
+  for (size_t i = 0; i < tasks.size(); i++) {
+    const bool queue = s_.cfg.task_ipc_mode == 3;
+    uint32_t flags = kTaskGroup;
+    std::string storage;
+    std::string_view payload;
+    if (!pack_task_payload(s_, tasks[i], queue, storage, payload, flags)) continue;
+    const int target = queue ? -1 : pick_task_worker(s_, -1);
+    if (!queue && target < 0) continue;
+    const uint32_t task_id = next_task_id_++;
+    MessageHeader h = make_head(MsgType::Task, task_id, -1, id_);
+    h.aux = flags;
+    note_task_sent(payload.size());
+    ipc_send(queue ? queue_fd() : process_fd(target), h, payload);
+    group_tasks_[task_id] = {group, i};
+    tg.pending++;
+  }
+  if (tg.pending == 0) {
+    loop_.post([this, group] { close_group(group); });
+  } else {
+    tg.timer = loop_.add_timer(timeout * 1000, [this, group] {
+      groups_[group].timer = 0;
+      close_group(group);
+    });
+  }
+  return true;
+}
+
+void WorkerProcess::close_group(uint64_t group) {
+  auto it = groups_.find(group);
+  if (it == groups_.end()) return;
+  TaskGroup tg = std::move(it->second);
+  groups_.erase(it);
+  if (tg.timer) loop_.cancel_timer(tg.timer);
+  // Results that come later are dropped: their task ids are forgotten here.
+  for (auto t = group_tasks_.begin(); t != group_tasks_.end();) {
+    t = t->second.first == group ? group_tasks_.erase(t) : std::next(t);
+  }
+  if (tg.done) tg.done(std::move(tg.results));
 }
 
 bool WorkerProcess::finish(std::string_view data) {

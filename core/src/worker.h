@@ -32,6 +32,8 @@ class WorkerProcess : public ConnectionHost {
   // Waits for the results of tasks; results[i] stays empty for a timed-out task i.
   std::vector<std::optional<std::string>> task_wait(const std::vector<std::string_view>& tasks,
                                                     double timeout, int dst);
+  bool task_group(const std::vector<std::string>& tasks, double timeout,
+                  Server::TaskGroupHandler done);
   bool finish(std::string_view data);
   bool send_message(std::string_view message, int dst);
   bool stop_self(bool wait_event);
@@ -51,6 +53,7 @@ class WorkerProcess : public ConnectionHost {
 
   void on_pipe_message(const Message& m);
   void run_task(const Message& m);
+  void note_task_sent(size_t bytes);
   void run_receive(uint32_t sid, int reactor_id, std::string_view data);
   void accept_ready();
   ConnectionSlot* live_connection(uint32_t sid);
@@ -89,6 +92,16 @@ class WorkerProcess : public ConnectionHost {
   uint32_t next_task_id_ = 0;
   std::optional<CurrentTask> current_task_;
   std::unordered_map<uint32_t, Server::FinishHandler> finish_callbacks_;
+  struct TaskGroup {
+    std::vector<std::optional<std::string>> results;
+    size_t pending = 0;
+    uint64_t timer = 0;
+    Server::TaskGroupHandler done;
+  };
+  uint64_t next_group_ = 0;
+  std::unordered_map<uint64_t, TaskGroup> groups_;
+  std::unordered_map<uint32_t, std::pair<uint64_t, size_t>> group_tasks_;  // task -> group, index
+  void close_group(uint64_t group);
 
   // Recycling and stopping.
   long long handled_ = 0;

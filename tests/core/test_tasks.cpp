@@ -112,3 +112,87 @@ TEST_CASE("start fails without onTask or onFinish when task workers are configur
   });
   CHECK_FALSE(s2.start());  // onFinish missing
 }
+
+TEST_CASE("taskCo without blocking: results arrive on the event loop", "[tasks]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 3LL}}});
+  Client c(server.port());
+  REQUIRE(c.send_all("taskco 0.5 a sleep:1500 b\n"));
+  // The worker is free meanwhile: another request is answered before the results.
+  Client other(server.port());
+  CHECK(other.call("echo meanwhile", 2s).substr(3) == "meanwhile");
+  auto line = c.recv_line(5s);
+  REQUIRE(line);
+  const auto r = split(*line);
+  REQUIRE(r.size() == 4);
+  CHECK(r[0] == "coresults");
+  CHECK(r[1].find(":a") != std::string::npos);
+  CHECK(r[2] == "-");
+  CHECK(r[3].find(":b") != std::string::npos);
+}
+
+TEST_CASE("task_ipc_mode 3: idle task workers take tasks from one queue", "[tasks]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 2LL}, {"task_worker_num", 2LL}, {"task_ipc_mode", 3LL}}});
+  Client slow(server.port());
+  REQUIRE(slow.send_all("taskwait sleep:800 3\n"));
+  // The other task worker takes the next tasks while the first one sleeps.
+  Client quick(server.port());
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; i++) CHECK(quick.call("taskwait q 2").rfind("result t", 0) == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < 700ms);
+  CHECK(slow.recv_line(5s).value_or("").rfind("result t", 0) == 0);
+  // Payloads beyond one datagram go through task_tmpdir.
+  CHECK(quick.call("taskbig 1000000 wait", 10s) == "result len=1000000");
+}
+
+TEST_CASE("a 64 MiB task does not block the worker's other connections", "[tasks][large]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 1LL}}});
+  Client big(server.port());
+  Client other(server.port());
+  REQUIRE(big.send_all("taskbig 67108864\n"));
+  CHECK(big.recv_line(10s).value_or("").rfind("taskid ", 0) == 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(other.call("echo still-served", 5s).substr(3) == "still-served");
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+  auto fin = server.events().wait_for("finish ", 30s);
+  REQUIRE(fin);
+  CHECK(split(*fin)[3] == "len=67108864");
+}
+
+TEST_CASE("task stats stay true under load", "[tasks]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 2LL}}});
+  Client c(server.port());
+  for (int i = 0; i < 10; i++) REQUIRE(c.call("task sleep:300").rfind("taskid", 0) == 0);
+  // Both task workers pick up their first task within a few milliseconds.
+  std::string busy;
+  CHECK(eventually(
+      [&] {
+        busy = c.call("stats");
+        return field(busy, "task_idle_worker_num") == "0";
+      },
+      250ms));
+  INFO(busy);
+  CHECK(field(busy, "task_worker_num") == "2");
+  CHECK(std::stoi(field(busy, "tasking_num")) >= 6);  // 10 sent, at most 4 started
+  CHECK(field(busy, "task_queue_num") == field(busy, "tasking_num"));
+  CHECK(std::stoi(field(busy, "task_queue_bytes")) >= 6 * 9);
+  CHECK(eventually([&] { return field(c.call("stats"), "tasking_num") == "0"; }, 5s));
+  CHECK(eventually([&] { return field(c.call("stats"), "task_idle_worker_num") == "2"; }, 5s));
+  const std::string idle = c.call("stats");
+  CHECK(field(idle, "task_count") == "10");
+  CHECK(field(idle, "task_queue_bytes") == "0");
+}
+
+TEST_CASE("10,000 tasks under a task reload: none lost or duplicated", "[tasks][reload]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 2LL}}});
+  server.wait_workers(3);
+  Client c(server.port());
+  CHECK(c.call("flood 10000") == "ok");
+  REQUIRE(server.events().wait_for("flooding", 5s));
+  REQUIRE(kill(server.master(), SIGUSR2) == 0);
+  REQUIRE(server.events().wait_for("afterreload", 15s));
+  CHECK(server.events().wait_for("flood done=10000 dupes=0 of=10000", 30s));
+  const std::string rec = c.call("reloads");
+  CHECK(field(rec, "task_only") == "1");
+  CHECK(field(rec, "forced") == "0");
+}

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -191,6 +192,7 @@ void install_command_server(Server& server, const EventChannel& events) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(d.substr(6))));
               }
               if (d == "noreply") return std::nullopt;
+              if (d.size() > 4096) return "len=" + std::to_string(d.size());
               if (d.rfind("big:", 0) == 0) return std::string(std::stoull(d.substr(4)), 'r');
               return "t" + std::to_string(s.getWorkerId()) + ":" +
                      std::to_string(static_cast<int64_t>(id)) + ":" + std::to_string(src) + ":" + d;
@@ -264,7 +266,10 @@ void install_command_server(Server& server, const EventChannel& events) {
         << " worker_request_count=" << st.worker_request_count
         << " worker_response_count=" << st.worker_response_count
         << " worker_dispatch_count=" << st.worker_dispatch_count
-        << " concurrency=" << st.concurrency << " task_worker_num=" << st.task_worker_num;
+        << " concurrency=" << st.concurrency << " task_worker_num=" << st.task_worker_num
+        << " task_idle_worker_num=" << st.task_idle_worker_num << " tasking_num=" << st.tasking_num
+        << " task_queue_num=" << st.task_queue_num << " task_queue_bytes=" << st.task_queue_bytes
+        << " task_count=" << st.task_count << " user_worker_num=" << st.user_worker_num;
       reply(o.str());
     } else if (cmd == "list" && args.size() == 3) {
       std::vector<SessionId> ids;
@@ -356,6 +361,47 @@ void install_command_server(Server& server, const EventChannel& events) {
       std::string out = "results";
       for (const auto& r : results) out += " " + (r ? *r : std::string("-"));
       reply(out);
+    } else if (cmd == "taskbig" && args.size() >= 2) {
+      // taskbig N [wait]: a task whose payload is N bytes, one-way or waited for
+      const std::string data(std::stoull(args[1]), 'p');
+      if (args.size() > 2) {
+        const auto r = s.taskwait(data, 30);
+        reply(r ? "result " + *r : "err " + std::to_string(s.getLastError()));
+      } else {
+        const int64_t id = s.task(data);
+        reply(id >= 0 ? "taskid " + std::to_string(id) : "err " + std::to_string(s.getLastError()));
+      }
+    } else if (cmd == "taskco" && args.size() >= 3) {
+      // taskco TIMEOUT A B ...: non-blocking; the results come back as one line later
+      std::vector<std::string> tasks(args.begin() + 2, args.end());
+      const bool ok = s.taskCo(tasks, std::stod(args[1]), [&s, fd](auto results) {
+        std::string out = "coresults";
+        for (const auto& r : results) out += " " + (r ? *r : std::string("-"));
+        s.send(fd, out + "\n");
+      });
+      if (!ok) reply("err " + std::to_string(s.getLastError()));
+    } else if (cmd == "flood" && args.size() == 2) {
+      // flood N: N one-way tasks with ids 0..N-1; their results are counted in this worker
+      static std::set<std::string> done;
+      static long dupes = 0;
+      done.clear();
+      dupes = 0;
+      for (int i = 0; i < std::stoi(args[1]); i++) {
+        s.task("f" + std::to_string(i), -1, [](Server&, TaskId, std::string_view d) {
+          const std::string key(d.substr(d.rfind(':') + 1));
+          if (!done.insert(key).second) dupes++;
+        });
+      }
+      ev->emit("flooding");
+      s.tick(50, [ev, n = std::stoi(args[1])](int64_t) {
+        static size_t last = 0;
+        if (done.size() != last) {
+          last = done.size();
+          ev->emit("flood done=" + std::to_string(done.size()) + " dupes=" + std::to_string(dupes) +
+                   " of=" + std::to_string(n));
+        }
+      });
+      reply("ok");
     } else if (cmd == "msg" && args.size() == 3) {
       reply(s.sendMessage(args[2], std::stoi(args[1])) ? "ok"
                                                        : "err " + std::to_string(s.getLastError()));

@@ -215,6 +215,11 @@ class Server {
   // ones.
   std::vector<std::optional<std::string>> taskCo(const std::vector<std::string>& tasks,
                                                  double timeout = 0.5);
+  // Event worker, without blocking: sends every task and returns; done runs on the worker's
+  // event loop with one entry per task (nullopt for a timed-out one) when all have answered or
+  // timeout seconds have passed. The C++ counterpart of a coroutine's taskCo.
+  using TaskGroupHandler = std::function<void(std::vector<std::optional<std::string>> results)>;
+  bool taskCo(const std::vector<std::string>& tasks, double timeout, TaskGroupHandler done);
   // Task worker: sends the result of the current task to its sender.
   bool finish(std::string_view data);
   // Event worker, task worker, user process: onPipeMessage in worker_id (not oneself).

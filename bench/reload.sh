@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Reload benchmark (issue 3):
+#  1. duration of a rolling reload of 4 idle workers: 30 reloads one after another, median;
+#  2. echo throughput while reloads run back to back vs the steady state, in interleaved
+#     rounds (50 connections, 64-byte messages, 1 in flight).
+#   bench/reload.sh [ROUNDS=5] [DURATION=3]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:-5}
+duration=${2:-3}
+"$root/scripts/setup.sh"
+"$root/scripts/build.sh" build Release >/dev/null
+bin=$root/build/bench
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {
+  for _ in $(seq 1 200); do
+    if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+echo "== rolling reload of 4 idle workers, 30 reloads"
+timing=$("$bin/reload_bench" --port "$(free_port)" --workers 4 --reloads 30)
+echo "$timing"
+
+echo "== echo throughput: steady vs back-to-back reloads"
+count_file=$(mktemp)
+steady=() reloading=() ratios=() counts=()
+for r in $(seq 1 "$rounds"); do
+  for mode in steady reloading; do
+    port=$(free_port)
+    if [ "$mode" = steady ]; then
+      "$bin/reload_bench" --port "$port" --workers 4 &
+    else
+      echo 0 > "$count_file"
+      "$bin/reload_bench" --port "$port" --workers 4 --reload-loop --count-file "$count_file" &
+    fi
+    pid=$!
+    wait_port "$port"
+    sleep 0.4  # the reload driver starts 300 ms after the workers
+    line=$("$bin/loadgen" --port "$port" --connections 50 --size 64 --inflight 1 \
+             --duration "$duration" --warmup 0.5)
+    kill -TERM "$pid"; wait "$pid" || true
+    rate=$(sed -E 's/.*msgs_per_s=([0-9.]+).*/\1/' <<<"$line")
+    if [ "$mode" = steady ]; then steady+=("$rate"); else reloading+=("$rate"); counts+=("$(cat "$count_file")"); fi
+    echo "round $r $mode: $line" >&2
+  done
+  ratios+=("$(awk -v a="${reloading[-1]}" -v b="${steady[-1]}" 'BEGIN {printf "%.3f", a/b}')")
+done
+rm -f "$count_file"
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+echo
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; $rounds rounds of ${duration}s"
+echo
+echo "| measure | median |"
+echo "|---|---:|"
+echo "| rolling reload of 4 idle workers (ms) | $(sed -E 's/.*median_ms=([0-9.]+).*/\1/' <<<"$timing") |"
+echo "| steady echo msgs/s | $(median "${steady[@]}") |"
+echo "| echo msgs/s during back-to-back reloads | $(median "${reloading[@]}") |"
+echo "| reloads completed per ${duration}s round | $(median "${counts[@]}") |"
+echo "| during-reload / steady (per-round ratio) | $(median "${ratios[@]}") |"

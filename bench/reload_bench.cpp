@@ -1,0 +1,86 @@
+// Reload benchmark server: an echo server whose user process drives reloads.
+//   reload_bench --port P [--workers 4] [--reloads N]   N rolling reloads one after another;
+//                                                        prints their durations, then stops
+//   reload_bench --port P [--workers 4] --reload-loop   back-to-back reloads until SIGTERM,
+//                                                        counting them in --count-file
+//   reload_bench --port P [--workers 4]                 plain echo (the steady state)
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "swkit/server.h"
+
+namespace {
+
+// Waits for reload `id` to finish; returns its duration in ms, or -1 after 10 s.
+double wait_done(swkit::Server& s, uint32_t id) {
+  for (int i = 0; i < 10000; i++) {
+    const auto all = s.getReloads();
+    if (!all.empty() && all.back().id == id && all.back().done) {
+      return (all.back().finished_at - all.back().started_at) * 1000;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int port = 0, workers = 4, reloads = 0;
+  bool loop = false;
+  std::string count_file;
+  for (int i = 1; i < argc; i++) {
+    const std::string a = argv[i];
+    auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
+    if (a == "--port")
+      port = std::stoi(next());
+    else if (a == "--workers")
+      workers = std::stoi(next());
+    else if (a == "--reloads")
+      reloads = std::stoi(next());
+    else if (a == "--reload-loop")
+      loop = true;
+    else if (a == "--count-file")
+      count_file = next();
+    else {
+      std::fprintf(stderr, "unknown option %s\n", a.c_str());
+      return 2;
+    }
+  }
+  swkit::Server server("127.0.0.1", port, swkit::Mode::Process);
+  server.set({{"worker_num", static_cast<long long>(workers)}, {"log_level", 4LL}});
+  server.on("receive",
+            [](swkit::Server& s, swkit::SessionId fd, int, std::string_view d) { s.send(fd, d); });
+  if (reloads > 0 || loop) {
+    server.addProcess([reloads, loop, count_file](swkit::Server& s, int) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the workers start
+      std::vector<double> ms;
+      for (uint32_t id = 1; loop || static_cast<int>(id) <= reloads; id++) {
+        while (!s.reload()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        const double d = wait_done(s, id);
+        if (d < 0) {
+          std::fprintf(stderr, "reload %u did not finish\n", id);
+          break;
+        }
+        ms.push_back(d);
+        if (!count_file.empty()) std::ofstream(count_file) << id << "\n";
+      }
+      if (!loop) {
+        std::sort(ms.begin(), ms.end());
+        std::printf("reloads=%zu median_ms=%.1f p90_ms=%.1f max_ms=%.1f\n", ms.size(),
+                    ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back());
+        std::fflush(stdout);
+        s.shutdown();
+      }
+      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    });
+  }
+  return server.start() ? 0 : 1;
+}
