@@ -18,14 +18,27 @@
 
 namespace {
 
-// Waits for reload `id` to finish; returns its duration in ms, or -1 after 10 s.
-double wait_done(swkit::Server& s, uint32_t id) {
+// Waits for reload `id` to finish: every worker runs in generation `id` (a cheap read of the
+// worker slots; getReloads() copies the whole history). Returns the transaction's duration in
+// ms from its record, or -1 after 10 s.
+double wait_done(swkit::Server& s, uint32_t id, int workers) {
   for (int i = 0; i < 10000; i++) {
-    const auto all = s.getReloads();
-    if (!all.empty() && all.back().id == id && all.back().done) {
-      return (all.back().finished_at - all.back().started_at) * 1000;
+    bool all = true;
+    for (int w = 0; w < workers && all; w++) {
+      const auto info = s.getWorkerInfo(w);
+      all = info && info->generation == id && info->state == "RUNNING";
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(500));
+    if (all) {
+      for (int j = 0; j < 1000; j++) {
+        const auto r = s.getReloads();
+        if (!r.empty() && r.back().id == id && r.back().done) {
+          return (r.back().finished_at - r.back().started_at) * 1000;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return -1;
 }
@@ -59,12 +72,12 @@ int main(int argc, char** argv) {
   server.on("receive",
             [](swkit::Server& s, swkit::SessionId fd, int, std::string_view d) { s.send(fd, d); });
   if (reloads > 0 || loop) {
-    server.addProcess([reloads, loop, count_file](swkit::Server& s, int) {
+    server.addProcess([reloads, loop, count_file, workers](swkit::Server& s, int) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the workers start
       std::vector<double> ms;
       for (uint32_t id = 1; loop || static_cast<int>(id) <= reloads; id++) {
         while (!s.reload()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        const double d = wait_done(s, id);
+        const double d = wait_done(s, id, workers);
         if (d < 0) {
           std::fprintf(stderr, "reload %u did not finish\n", id);
           break;

@@ -85,6 +85,10 @@ struct alignas(64) WorkerSlot {
   std::atomic<uint32_t> generation{0};  // id of the reload that started it (0 = initial)
   std::atomic<int64_t> backoff_until_ms{0};
   std::atomic<int32_t> retire_requested{0};  // max_request / stop(): replace me
+  // The pid that may read this id's IPC socket (0: the next to claim it). A successor started
+  // while its predecessor still serves waits until the predecessor hands the socket over, so
+  // that two processes never read it at once (chunks of one message would be split).
+  std::atomic<int32_t> read_owner{0};
 };
 
 // The supervisor's view of a worker slot (beyond Swoole's BUSY/IDLE/EXIT status).

@@ -59,7 +59,7 @@ class Manager {
     std::vector<int> queue;  // ids still to stop (rolling) or stopping (parallel)
     size_t next = 0;         // rolling: next index of queue to stop
     std::unordered_map<int, int> result_index;  // id -> index in rec.results
-    int in_flight = 0;                          // stopped, successor not yet running
+    std::unordered_map<int, pid_t> old_of;      // id -> old pid still to stop or to leave
   };
 
   pid_t spawn(int id);
@@ -71,7 +71,9 @@ class Manager {
   void stop_children();
 
   void begin_reload(bool task_only);
-  void stop_for_reload(int id);
+  void start_replacement(int id);
+  void stop_old(pid_t old);
+  void release_read_owner(int id, pid_t pid);
   void advance_reload();
   void publish(const ReloadRecord& rec);
 
@@ -157,6 +159,7 @@ void Manager::run() {
         begin_reload(sig == SIGUSR2);
       } else if (sig == SIGIO) {
         on_retire_requests();
+        advance_reload();  // a worker reports RUNNING this way too
       } else if (sig == SIGWINCH || sig == SIGRTMIN) {
         reopen_log();
         for (const auto& p : procs_) {
@@ -188,13 +191,14 @@ void Manager::on_exit(pid_t pid, int status) {
     if (s_.mode == Mode::Base && s_.kind_of(leaving.id) == ProcessKind::Event) {
       reclaim_connections(leaving.id);
     }
+    release_read_owner(leaving.id, pid);
     if (leaving.reload && reload_) {
       const int idx = reload_->result_index[leaving.id];
       ReloadWorkerResult& r = reload_->rec.results[idx];
-      r.drain_ms = static_cast<int32_t>(now_ms() - leaving.term_ms);
+      r.drain_ms = leaving.term_ms ? static_cast<int32_t>(now_ms() - leaving.term_ms) : 0;
       r.forced = sig == SIGKILL ? 1 : 0;
       if (r.forced) reload_->rec.forced++;
-      if (!stopping_) r.new_pid = spawn(leaving.id);
+      reload_->old_of.erase(leaving.id);
       advance_reload();
     }
     return;
@@ -206,6 +210,7 @@ void Manager::on_exit(pid_t pid, int status) {
   if (id < 0) return;  // not ours (a user's own child, reaped here as subreaper of nothing)
   Proc& p = procs_[id];
   p.pid = -1;
+  release_read_owner(id, pid);
   WorkerSlot& slot = s_.arena->worker(id);
   slot.last_exit_status.store(status);
   slot.status.store(kWorkerExit);
@@ -316,7 +321,7 @@ void Manager::begin_reload(bool task_only) {
   publish(r.rec);
   if (s_.cb.on_before_reload) s_.cb.on_before_reload(s_.api);
   if (r.rec.parallel) {
-    for (int id : ids) stop_for_reload(id);
+    for (int id : ids) start_replacement(id);
     r.next = ids.size();
   }
   // Rolling progress and completion are checked on a short timer as well as on exits.
@@ -325,23 +330,41 @@ void Manager::begin_reload(bool task_only) {
   advance_reload();
 }
 
-void Manager::stop_for_reload(int id) {
+// A process that died holding its IPC socket cannot hand it over: free it for the successor.
+void Manager::release_read_owner(int id, pid_t pid) {
+  WorkerSlot& slot = s_.arena->worker(id);
+  int32_t owner = pid;
+  if (slot.read_owner.compare_exchange_strong(owner, 0)) {
+    const pid_t successor = slot.pid.load();
+    if (successor > 0 && successor != pid) kill(successor, SIGIO);
+  }
+}
+
+// One step of a reload: the successor starts while the old process still serves (it reads the
+// socket only once the old one hands it over), and the old one is stopped once the successor
+// runs (advance_reload). The gap in service is the hand-over, not a fork and a start-up.
+void Manager::start_replacement(int id) {
   Reload& r = *reload_;
   ReloadWorkerResult& res = r.rec.results[r.result_index[id]];
-  r.in_flight++;
   const pid_t old = procs_[id].pid;
   res.old_pid = old;
+  if (procs_[id].respawn_timer) loop_.cancel_timer(procs_[id].respawn_timer);
+  procs_[id].respawn_timer = 0;
   if (old <= 0) {
     // In backoff or not running: start it now, in this reload's generation.
-    if (procs_[id].respawn_timer) loop_.cancel_timer(procs_[id].respawn_timer);
-    procs_[id].respawn_timer = 0;
     res.drain_ms = 0;
-    res.new_pid = spawn(id);
+    spawn(id);
     return;
   }
+  leaving_[old] = Leaving{id, 0, 0, true};
+  r.old_of[id] = old;
   procs_[id].pid = -1;
-  s_.arena->worker(id).state.store(static_cast<int32_t>(SlotState::Draining));
-  Leaving leaving{id, now_ms(), 0, true};
+  spawn(id);
+}
+
+void Manager::stop_old(pid_t old) {
+  Leaving& leaving = leaving_[old];
+  leaving.term_ms = now_ms();
   // After max_wait_time the straggler is killed; its result says forced.
   leaving.kill_timer = loop_.add_timer(s_.cfg.max_wait_time * 1000, [this, old] {
     if (leaving_.count(old)) {
@@ -350,37 +373,44 @@ void Manager::stop_for_reload(int id) {
       kill(old, SIGKILL);
     }
   });
-  leaving_[old] = leaving;
   kill(old, SIGTERM);
 }
 
 void Manager::advance_reload() {
   if (!reload_) return;
   Reload& r = *reload_;
-  // Count the ids whose successor is not running yet.
+  // An id is done when its successor runs and its old process has left.
   int waiting = 0;
   for (size_t i = 0; i < r.next; i++) {
     const int id = r.queue[i];
-    const ReloadWorkerResult& res = r.rec.results[r.result_index[id]];
+    const pid_t cur = procs_[id].pid;
     const WorkerSlot& slot = s_.arena->worker(id);
-    const bool up = res.new_pid > 0 && slot.pid.load() == res.new_pid &&
+    const bool up = cur > 0 && slot.pid.load() == cur &&
                     slot.state.load() == static_cast<int32_t>(SlotState::Running);
-    if (!up) waiting++;
+    auto old = r.old_of.find(id);
+    if (up && old != r.old_of.end()) {
+      auto l = leaving_.find(old->second);
+      if (l != leaving_.end() && l->second.term_ms == 0) stop_old(old->second);
+    }
+    if (!up || old != r.old_of.end()) waiting++;
   }
   if (!r.rec.parallel && waiting == 0 && r.next < r.queue.size()) {
-    stop_for_reload(r.queue[r.next++]);
+    start_replacement(r.queue[r.next++]);
     publish(r.rec);
     return;
   }
   if (waiting > 0 || r.next < r.queue.size()) return;
+  for (const int id : r.queue) {
+    if (r.result_index.count(id)) r.rec.results[r.result_index[id]].new_pid = procs_[id].pid;
+  }
   r.rec.done = 1;
   r.rec.finished_at = wall_time();
+  s_.arena->stats().reload_running.store(0);  // before the record says done: a reader may act on it
   publish(r.rec);
   log_info("reload #{} finished in {:.0f} ms: {} workers, {} forced", r.rec.id,
            (r.rec.finished_at - r.rec.started_at) * 1000, r.rec.workers, r.rec.forced);
   loop_.cancel_timer(reload_timer_);
   reload_.reset();
-  s_.arena->stats().reload_running.store(0);
   if (s_.cb.on_after_reload) s_.cb.on_after_reload(s_.api);
 }
 

@@ -121,16 +121,11 @@ bool MessageBus::receive(int fd, const std::function<void(const Message&)>& hand
                          int max_datagrams, uint64_t max_message) {
   constexpr int kBatch = 32;
   max_datagrams = std::min(max_datagrams, kBatch);
-  if (recv_bufs_.empty()) {
-    recv_bufs_.resize(kBatch);
-    // The first buffer is full size at once; the others grow when a batch needs them.
-    recv_bufs_[0].resize(kMaxDatagram);
-  }
+  if (!recv_area_) recv_area_ = std::make_unique_for_overwrite<char[]>(kBatch * kMaxDatagram);
   mmsghdr msgs[kBatch];
   iovec iovs[kBatch];
   for (int i = 0; i < max_datagrams; i++) {
-    if (recv_bufs_[i].size() < kMaxDatagram) recv_bufs_[i].resize(kMaxDatagram);
-    iovs[i] = {recv_bufs_[i].data(), recv_bufs_[i].size()};
+    iovs[i] = {recv_area_.get() + static_cast<size_t>(i) * kMaxDatagram, kMaxDatagram};
     msgs[i] = {};
     msgs[i].msg_hdr.msg_iov = &iovs[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
@@ -143,7 +138,7 @@ bool MessageBus::receive(int fd, const std::function<void(const Message&)>& hand
   if (got == 0) return false;
   for (int i = 0; i < got; i++) {
     const size_t n = msgs[i].msg_len;
-    const char* data = recv_bufs_[i].data();
+    const char* data = recv_area_.get() + static_cast<size_t>(i) * kMaxDatagram;
     if (n < sizeof(MessageHeader)) {
       log_warn("ipc: dropped a runt datagram of {} bytes", n);
       continue;

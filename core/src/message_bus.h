@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -103,7 +104,9 @@ class MessageBus {
   std::vector<int> corked_fds_;
   bool corked_ = false;
   std::unordered_map<uint64_t, Partial> partials_;
-  std::vector<std::string> recv_bufs_;
+  // kBatch datagram buffers in one allocation that is never zero-filled: pages are touched
+  // only when the kernel writes to them (a new worker starts cheaply).
+  std::unique_ptr<char[]> recv_area_;
 };
 
 // Creates a SOCK_DGRAM socketpair with large buffers (SO_SNDBUFFORCE where permitted).

@@ -128,19 +128,21 @@ int WorkerProcess::run() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGWINCH);
+  sigaddset(&set, SIGIO);
   signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   loop_.add(signal_fd_, EPOLLIN, [this](uint32_t) {
     signalfd_siginfo si;
     while (::read(signal_fd_, &si, sizeof si) == sizeof si) {
       if (si.ssi_signo == SIGTERM) begin_stop(false, s_.cfg.reload_async);
       if (si.ssi_signo == SIGWINCH) reopen_log();
+      if (si.ssi_signo == SIGIO && !pipe_claimed_ && !stopping_) claim_pipe();  // handed over
     }
   });
 
   const uint64_t max_message = static_cast<uint64_t>(
       std::max({s_.cfg.package_max_length, s_.cfg.buffer_output_size, 1LL << 31}));
   const int in_fd = s_.pipes[id_][1];
-  loop_.add(in_fd, EPOLLIN, [this, in_fd, max_message](uint32_t) {
+  pipe_handler_ = [this, in_fd, max_message](uint32_t) {
     int got = 0;
     auto handle = [this, &got](const Message& m) {
       got++;
@@ -158,7 +160,8 @@ int WorkerProcess::run() {
       bus_.receive(in_fd, handle, 32, max_message);
       if (got == 0) __builtin_ia32_pause();
     }
-  });
+  };
+  claim_pipe();
   if (kind_ == ProcessKind::Task && s_.cfg.task_ipc_mode == 3) {
     // Preemptive: every idle task worker waits on one queue; the kernel hands each datagram to
     // one reader. Tasks on this queue always fit one datagram (see task()).
@@ -180,11 +183,15 @@ int WorkerProcess::run() {
   slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
   if (kind_ != ProcessKind::User && s_.cb.on_worker_start) s_.cb.on_worker_start(s_.api, id_);
   slot_.state.store(static_cast<int32_t>(SlotState::Running));
+  // Tell the manager at once (a reload waits for this worker to run before the next step).
+  if (const pid_t manager = s_.arena->stats().manager_pid.load(); manager > 0) kill(manager, SIGIO);
   loop_.run();
   in_loop_ = false;
 
   if (kind_ != ProcessKind::User && s_.cb.on_worker_stop) s_.cb.on_worker_stop(s_.api, id_);
-  if (!retiring_) slot_.status.store(kWorkerExit, std::memory_order_relaxed);
+  release_pipe();
+  // The slot may already describe a successor: only the slot's own process marks it EXIT.
+  if (slot_.pid.load() == getpid()) slot_.status.store(kWorkerExit, std::memory_order_relaxed);
   // Give queued output a bounded chance to leave before the process goes.
   const int64_t deadline = monotonic_us() + static_cast<int64_t>(s_.cfg.max_wait_time * 1e6);
   for (auto* cache : {&reply_fds_, &process_fds_, &result_fds_}) {
@@ -193,12 +200,53 @@ int WorkerProcess::run() {
   return 0;
 }
 
+// Starts reading the IPC socket once this process owns it (WorkerSlot::read_owner): at once for
+// a fresh start; after the predecessor's hand-over (SIGIO, with a 10 ms retry as a fallback)
+// when the manager started this process while the predecessor still served.
+void WorkerProcess::claim_pipe() {
+  if (pipe_claimed_) return;
+  const pid_t me = getpid();
+  int32_t owner = 0;
+  bool claimed = slot_.read_owner.compare_exchange_strong(owner, me);
+  if (!claimed && owner > 0 && kill(owner, 0) != 0 && errno == ESRCH) {
+    claimed = slot_.read_owner.compare_exchange_strong(owner, me);  // the holder died
+  }
+  if (!claimed) {
+    if (!claim_timer_) {
+      claim_timer_ = loop_.add_timer(
+          10,
+          [this] {
+            if (!pipe_claimed_ && !stopping_) claim_pipe();
+          },
+          10);
+    }
+    return;
+  }
+  pipe_claimed_ = true;
+  if (claim_timer_) loop_.cancel_timer(claim_timer_);
+  claim_timer_ = 0;
+  loop_.add(s_.pipes[id_][1], EPOLLIN, pipe_handler_);
+}
+
+void WorkerProcess::release_pipe() {
+  if (!pipe_claimed_) return;
+  pipe_claimed_ = false;
+  loop_.remove(s_.pipes[id_][1]);
+  const pid_t me = getpid();
+  int32_t owner = me;
+  slot_.read_owner.compare_exchange_strong(owner, 0);
+  const pid_t successor = slot_.pid.load();
+  if (successor > 0 && successor != me) kill(successor, SIGIO);
+}
+
 void WorkerProcess::stop_reading() {
   if (!reading_) return;
   reading_ = false;
+  if (claim_timer_) loop_.cancel_timer(claim_timer_);
+  claim_timer_ = 0;
   // Finish a half-read chunked message first (see has_partials); the rest stays queued in the
   // socket for the successor.
-  if (!bus_.has_partials()) loop_.remove(s_.pipes[id_][1]);
+  if (!bus_.has_partials()) release_pipe();
   if (kind_ == ProcessKind::Task && s_.cfg.task_ipc_mode == 3) loop_.remove(s_.task_queue[1]);
   if (conns_) loop_.remove(s_.listen_fd);
 }
@@ -220,15 +268,18 @@ void WorkerProcess::begin_stop(bool retire, bool wait_event) {
     const pid_t manager = s_.arena->stats().manager_pid.load();
     if (manager > 0) kill(manager, SIGIO);
   }
-  loop_.add_timer(
-      5, [this] { stop_tick(); }, 5);
+  // Usually there is nothing to wait for: leave at once rather than on the first tick.
+  stop_tick();
+  if (!loop_.stopping())
+    loop_.add_timer(
+        5, [this] { stop_tick(); }, 5);
 }
 
 void WorkerProcess::stop_tick() {
   const int64_t now = monotonic_us();
   const bool overdue = now >= stop_deadline_us_;
   if (bus_.has_partials() && !overdue) return;
-  if (!reading_ && loop_.has(s_.pipes[id_][1])) loop_.remove(s_.pipes[id_][1]);
+  if (!reading_) release_pipe();
   if (retiring_ && !overdue) {
     // Leave only once the replacement runs: the slot shows a new pid in state RUNNING.
     const pid_t successor = slot_.pid.load();

@@ -73,6 +73,8 @@ class WorkerProcess : public ConnectionHost {
   void stop_tick();
   void after_request();
   void stop_reading();
+  void claim_pipe();
+  void release_pipe();
 
   ServerImpl& s_;
   int id_;
@@ -87,6 +89,9 @@ class WorkerProcess : public ConnectionHost {
   int signal_fd_ = -1;
   bool in_loop_ = false;
   bool reading_ = true;
+  bool pipe_claimed_ = false;
+  uint64_t claim_timer_ = 0;
+  EventLoop::IoHandler pipe_handler_;
 
   // Tasks.
   uint32_t next_task_id_ = 0;
