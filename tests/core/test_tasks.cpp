@@ -4,6 +4,8 @@
 
 #include <signal.h>
 
+#include <thread>
+
 #include "test_support.h"
 
 using namespace swkit;
@@ -195,4 +197,43 @@ TEST_CASE("10,000 tasks under a task reload: none lost or duplicated", "[tasks][
   const std::string rec = c.call("reloads");
   CHECK(field(rec, "task_only") == "1");
   CHECK(field(rec, "forced") == "0");
+}
+
+TEST_CASE("co_await taskCoAwait suspends a coroutine without blocking the worker", "[tasks]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 3LL}}});
+  Client c(server.port());
+  REQUIRE(c.send_all("awaitco 0.5 a sleep:1500 b\n"));
+  Client other(server.port());
+  CHECK(other.call("echo meanwhile", 2s).substr(3) == "meanwhile");
+  auto line = c.recv_line(5s);
+  REQUIRE(line);
+  const auto r = split(*line);
+  REQUIRE(r.size() == 4);
+  CHECK(r[0] == "awaited");
+  CHECK(r[1].find(":a") != std::string::npos);
+  CHECK(r[2] == "-");
+  CHECK(r[3].find(":b") != std::string::npos);
+}
+
+TEST_CASE("task() from a task worker fails with a clear error", "[tasks]") {
+  ServerProcess server({.settings = kTasks});
+  Client c(server.port());
+  CHECK(c.call("taskwait nested").find("nested=-1:509") != std::string::npos);
+}
+
+TEST_CASE("a user process sends one-way tasks and pipe messages", "[tasks]") {
+  ServerProcess server({.settings = kTasks, .customize = [](Server& s, const EventChannel& ev) {
+                          const EventChannel* evp = &ev;
+                          s.addProcess([evp](Server& srv, int) {
+                            const int64_t t = srv.task("from-user");
+                            const bool m = srv.sendMessage("hello-from-user", 0);
+                            evp->emit("usersent " + std::to_string(t) + " " + (m ? "1" : "0"));
+                            for (;;) std::this_thread::sleep_for(1s);
+                          });
+                        }});
+  auto sent = server.events().wait_for("usersent ", 5s);
+  REQUIRE(sent);
+  CHECK(split(*sent)[1] != "-1");
+  CHECK(split(*sent)[2] == "1");
+  CHECK(server.events().wait_for("pipemessage 0 4 hello-from-user", 5s));
 }

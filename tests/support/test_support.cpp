@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <coroutine>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -170,6 +171,19 @@ std::vector<std::string> EventChannel::drain(std::chrono::milliseconds window) {
 
 // ---- the command server ----
 
+namespace {
+// The smallest coroutine type: starts at once, nobody waits for it.
+struct FireAndForget {
+  struct promise_type {
+    FireAndForget get_return_object() { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
+};
+}  // namespace
+
 void install_command_server(Server& server, const EventChannel& events) {
   const EventChannel* ev = &events;
   server.on("start", [ev](Server& s) {
@@ -192,6 +206,10 @@ void install_command_server(Server& server, const EventChannel& events) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(d.substr(6))));
               }
               if (d == "noreply") return std::nullopt;
+              if (d == "nested") {  // task() from a task worker must fail
+                const int64_t id = s.task("x");
+                return "nested=" + std::to_string(id) + ":" + std::to_string(s.getLastError());
+              }
               if (d.size() > 4096) return "len=" + std::to_string(d.size());
               if (d.rfind("big:", 0) == 0) return std::string(std::stoull(d.substr(4)), 'r');
               return "t" + std::to_string(s.getWorkerId()) + ":" +
@@ -371,6 +389,15 @@ void install_command_server(Server& server, const EventChannel& events) {
         const int64_t id = s.task(data);
         reply(id >= 0 ? "taskid " + std::to_string(id) : "err " + std::to_string(s.getLastError()));
       }
+    } else if (cmd == "awaitco" && args.size() >= 3) {
+      // awaitco TIMEOUT A B ...: the same through co_await in a C++20 coroutine
+      std::vector<std::string> tasks(args.begin() + 2, args.end());
+      [](Server& srv, SessionId to, std::vector<std::string> t, double timeout) -> FireAndForget {
+        auto results = co_await taskCoAwait(srv, std::move(t), timeout);
+        std::string out = "awaited";
+        for (const auto& r : results) out += " " + (r ? *r : std::string("-"));
+        srv.send(to, out + "\n");
+      }(s, fd, std::move(tasks), std::stod(args[1]));
     } else if (cmd == "taskco" && args.size() >= 3) {
       // taskco TIMEOUT A B ...: non-blocking; the results come back as one line later
       std::vector<std::string> tasks(args.begin() + 2, args.end());

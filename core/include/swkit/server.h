@@ -270,4 +270,36 @@ class Server {
   std::unique_ptr<detail::ServerImpl> impl_;
 };
 
+// co_await taskCoAwait(server, tasks, timeout) inside a C++20 coroutine running in an event
+// worker: sends the tasks, suspends without blocking the worker, and resumes on the worker's
+// event loop with one entry per task (nullopt for a timed-out one). If the tasks cannot be
+// sent (not an event worker, more than 1024) it does not suspend and returns all nullopt.
+class TaskCoAwaitable {
+ public:
+  TaskCoAwaitable(Server& server, std::vector<std::string> tasks, double timeout)
+      : server_(server), tasks_(std::move(tasks)), timeout_(timeout) {}
+  bool await_ready() const noexcept { return false; }
+  template <typename Handle>
+  bool await_suspend(Handle h) {
+    const bool sent = server_.taskCo(tasks_, timeout_, [this, h](auto results) mutable {
+      results_ = std::move(results);
+      h.resume();
+    });
+    if (!sent) results_.assign(tasks_.size(), std::nullopt);
+    return sent;  // false: resume at once
+  }
+  std::vector<std::optional<std::string>> await_resume() { return std::move(results_); }
+
+ private:
+  Server& server_;
+  std::vector<std::string> tasks_;
+  double timeout_;
+  std::vector<std::optional<std::string>> results_;
+};
+
+inline TaskCoAwaitable taskCoAwait(Server& server, std::vector<std::string> tasks,
+                                   double timeout = 0.5) {
+  return TaskCoAwaitable(server, std::move(tasks), timeout);
+}
+
 }  // namespace swkit
