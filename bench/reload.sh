@@ -22,21 +22,25 @@ wait_port() {
   return 1
 }
 
+floor=$("$bin/fork_floor")
+echo "== fork floor: $floor"
 echo "== rolling reload of 4 idle workers, 30 reloads"
 timing=$("$bin/reload_bench" --port "$(free_port)" --workers 4 --reloads 30)
 echo "$timing"
 
-echo "== echo throughput: steady vs back-to-back reloads"
+echo "== echo throughput: steady vs back-to-back reloads vs one reload every 200 ms"
 count_file=$(mktemp)
-steady=() reloading=() ratios=() counts=()
+steady=() reloading=() ratios=() counts=() paced=() paced_ratios=()
 for r in $(seq 1 "$rounds"); do
-  for mode in steady reloading; do
+  for mode in steady reloading paced; do
     port=$(free_port)
     if [ "$mode" = steady ]; then
       "$bin/reload_bench" --port "$port" --workers 4 &
-    else
+    elif [ "$mode" = reloading ]; then
       echo 0 > "$count_file"
       "$bin/reload_bench" --port "$port" --workers 4 --reload-loop --count-file "$count_file" &
+    else
+      "$bin/reload_bench" --port "$port" --workers 4 --reload-loop --interval-ms 200 &
     fi
     pid=$!
     wait_port "$port"
@@ -45,10 +49,15 @@ for r in $(seq 1 "$rounds"); do
              --duration "$duration" --warmup 0.5)
     kill -TERM "$pid"; wait "$pid" || true
     rate=$(sed -E 's/.*msgs_per_s=([0-9.]+).*/\1/' <<<"$line")
-    if [ "$mode" = steady ]; then steady+=("$rate"); else reloading+=("$rate"); counts+=("$(cat "$count_file")"); fi
+    case $mode in
+      steady) steady+=("$rate") ;;
+      reloading) reloading+=("$rate"); counts+=("$(cat "$count_file")") ;;
+      paced) paced+=("$rate") ;;
+    esac
     echo "round $r $mode: $line" >&2
   done
   ratios+=("$(awk -v a="${reloading[-1]}" -v b="${steady[-1]}" 'BEGIN {printf "%.3f", a/b}')")
+  paced_ratios+=("$(awk -v a="${paced[-1]}" -v b="${steady[-1]}" 'BEGIN {printf "%.3f", a/b}')")
 done
 rm -f "$count_file"
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -62,3 +71,6 @@ echo "| steady echo msgs/s | $(median "${steady[@]}") |"
 echo "| echo msgs/s during back-to-back reloads | $(median "${reloading[@]}") |"
 echo "| reloads completed per ${duration}s round | $(median "${counts[@]}") |"
 echo "| during-reload / steady (per-round ratio) | $(median "${ratios[@]}") |"
+echo "| echo msgs/s with one reload every 200 ms | $(median "${paced[@]}") |"
+echo "| paced / steady (per-round ratio) | $(median "${paced_ratios[@]}") |"
+echo "| bare fork + exit + wait of a tiny process (µs) | $(sed -E 's/.*=([0-9.]+)/\1/' <<<"$floor") |"

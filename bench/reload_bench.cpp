@@ -4,6 +4,7 @@
 //   reload_bench --port P [--workers 4] --reload-loop   back-to-back reloads until SIGTERM,
 //                                                        counting them in --count-file
 //   reload_bench --port P [--workers 4]                 plain echo (the steady state)
+//   --interval-ms MS: with --reload-loop, a pause between one reload's end and the next
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,7 +47,7 @@ double wait_done(swkit::Server& s, uint32_t id, int workers) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int port = 0, workers = 4, reloads = 0;
+  int port = 0, workers = 4, reloads = 0, interval_ms = 0;
   bool loop = false;
   std::string count_file;
   for (int i = 1; i < argc; i++) {
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
       loop = true;
     else if (a == "--count-file")
       count_file = next();
+    else if (a == "--interval-ms")
+      interval_ms = std::stoi(next());
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -72,7 +75,7 @@ int main(int argc, char** argv) {
   server.on("receive",
             [](swkit::Server& s, swkit::SessionId fd, int, std::string_view d) { s.send(fd, d); });
   if (reloads > 0 || loop) {
-    server.addProcess([reloads, loop, count_file, workers](swkit::Server& s, int) {
+    server.addProcess([reloads, loop, count_file, workers, interval_ms](swkit::Server& s, int) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the workers start
       std::vector<double> ms;
       for (uint32_t id = 1; loop || static_cast<int>(id) <= reloads; id++) {
@@ -84,6 +87,7 @@ int main(int argc, char** argv) {
         }
         ms.push_back(d);
         if (!count_file.empty()) std::ofstream(count_file) << id << "\n";
+        if (interval_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
       }
       if (!loop) {
         std::sort(ms.begin(), ms.end());
