@@ -45,7 +45,8 @@ EventLoop::~EventLoop() {
 void EventLoop::add(int fd, uint32_t events, IoHandler handler) {
   if (fd >= static_cast<int>(slots_.size())) slots_.resize(fd + 64);
   Slot& s = slots_[fd];
-  s.handler = std::move(handler);
+  if (s.handler) graveyard_.push_back(std::move(s.handler));
+  s.handler = std::make_unique<IoHandler>(std::move(handler));
   s.generation++;
   s.active = true;
   epoll_event ev{};
@@ -70,7 +71,7 @@ void EventLoop::remove(int fd) {
   epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
   slots_[fd].active = false;
   slots_[fd].generation++;
-  slots_[fd].handler = nullptr;
+  graveyard_.push_back(std::move(slots_[fd].handler));
 }
 
 bool EventLoop::has(int fd) const {
@@ -166,12 +167,12 @@ void EventLoop::run_once(int timeout_ms) {
     if (fd >= static_cast<int>(slots_.size())) continue;
     Slot& s = slots_[fd];
     if (!s.active || s.generation != gen) continue;  // removed earlier in this batch
-    // Copy: the handler may remove (and so destroy) itself.
-    IoHandler h = s.handler;
-    h(events[i].events);
+    IoHandler* h = s.handler.get();  // stays valid if it removes itself: see graveyard_
+    (*h)(events[i].events);
   }
   run_posted();
   run_timers();
+  graveyard_.clear();
   if (before_wait_) before_wait_();
 }
 

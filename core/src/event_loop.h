@@ -6,7 +6,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -49,7 +51,7 @@ class EventLoop {
 
  private:
   struct Slot {
-    IoHandler handler;
+    std::unique_ptr<IoHandler> handler;  // heap-held: moving it never moves a running handler
     uint32_t generation = 0;
     bool active = false;
   };
@@ -64,7 +66,11 @@ class EventLoop {
 
   int epfd_ = -1;
   int wakefd_ = -1;
-  std::vector<Slot> slots_;
+  // A deque: growing it (add() from inside a handler) keeps references to running handlers
+  // valid. Handlers removed or replaced while the batch runs wait in graveyard_ until its end,
+  // so a handler can remove itself without being copied on every event.
+  std::deque<Slot> slots_;
+  std::vector<std::unique_ptr<IoHandler>> graveyard_;
   std::multimap<int64_t, uint64_t> timer_queue_;  // due time (us, monotonic) -> id
   std::map<uint64_t, std::pair<Timer, int64_t>> timers_;
   uint64_t next_timer_id_ = 1;
