@@ -550,8 +550,17 @@ ServerStats Server::stats() const {
   r.session_round = st.session_round.load();
   r.min_fd = st.min_fd.load();
   r.max_fd = st.max_fd.load();
-  r.tasking_num = std::max<int64_t>(0, st.tasking_num.load());
-  r.task_count = st.task_count.load();
+  int64_t sent = st.other_tasks_sent.load(), bytes = st.other_task_bytes_sent.load();
+  int64_t started = 0, bytes_started = 0;
+  for (int i = 0; i < impl_->total_processes(); i++) {
+    const detail::WorkerSlot& w = a.worker(i);
+    sent += w.tasks_sent.load();
+    bytes += w.task_bytes_sent.load();
+    started += w.tasks_started.load();
+    bytes_started += w.task_bytes_started.load();
+  }
+  r.tasking_num = std::max<int64_t>(0, sent - started);
+  r.task_count = started;
   for (int i = 0; i < impl_->event_workers() + impl_->task_workers(); i++) {
     const detail::WorkerSlot& w = a.worker(i);
     if (w.pid.load() <= 0 || w.status.load() != kWorkerIdle) continue;
@@ -563,7 +572,7 @@ ServerStats Server::stats() const {
   }
   // Sent and not yet started, in count and bytes (Swoole reads these off its message queue).
   r.task_queue_num = std::max<int64_t>(0, r.tasking_num);
-  r.task_queue_bytes = std::max<int64_t>(0, st.task_queue_bytes.load());
+  r.task_queue_bytes = std::max<int64_t>(0, bytes - bytes_started);
   if (impl_->worker_id >= 0) {
     const detail::WorkerSlot& w = a.worker(impl_->worker_id);
     r.worker_request_count = w.request_count.load();

@@ -70,8 +70,8 @@ int64_t send_task_blocking(ServerImpl& s, std::string_view data, int dst) {
   h.worker_id = -1;
   h.aux = flags;
   h.time = wall_time();
-  s.arena->stats().tasking_num.fetch_add(1, std::memory_order_relaxed);
-  s.arena->stats().task_queue_bytes.fetch_add(static_cast<int64_t>(payload.size()));
+  s.arena->stats().other_tasks_sent.fetch_add(1, std::memory_order_relaxed);
+  s.arena->stats().other_task_bytes_sent.fetch_add(static_cast<int64_t>(payload.size()));
   bool ok = bus.send(fd, h, payload);
   for (int i = 0; ok && bus.has_pending(fd) && i < 5000; i++) {  // at most ~5 s
     pollfd p{fd, POLLOUT, 0};

@@ -377,16 +377,18 @@ void WorkerProcess::on_closed(Connection& c) {
 
 void WorkerProcess::note_task_sent(size_t bytes) {
   StatsBlock& st = s_.arena->stats();
-  st.tasking_num.fetch_add(1, std::memory_order_relaxed);
-  st.task_queue_bytes.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+  (void)st;
+  slot_.tasks_sent.fetch_add(1, std::memory_order_relaxed);
+  slot_.task_bytes_sent.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
 }
 
 void WorkerProcess::run_task(const Message& m) {
   const MessageHeader& h = *m.head;
   StatsBlock& st = s_.arena->stats();
-  st.tasking_num.fetch_sub(1, std::memory_order_relaxed);
-  st.task_queue_bytes.fetch_sub(static_cast<int64_t>(m.payload.size()), std::memory_order_relaxed);
-  st.task_count.fetch_add(1, std::memory_order_relaxed);
+  (void)st;
+  slot_.tasks_started.fetch_add(1, std::memory_order_relaxed);
+  slot_.task_bytes_started.fetch_add(static_cast<int64_t>(m.payload.size()),
+                                     std::memory_order_relaxed);
   slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
   current_task_ = CurrentTask{h.session_id, h.worker_id, h.aux};
   std::string storage;
