@@ -11,16 +11,7 @@ duration=${2:-3}
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh" build Release >/dev/null
 bin=$root/build/bench
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {
-  for _ in $(seq 1 200); do
-    if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  return 1
-}
+source "$root/bench/lib.sh"
 
 floor=$("$bin/fork_floor")
 echo "== fork floor: $floor"
@@ -60,7 +51,6 @@ for r in $(seq 1 "$rounds"); do
   paced_ratios+=("$(awk -v a="${paced[-1]}" -v b="${steady[-1]}" 'BEGIN {printf "%.3f", a/b}')")
 done
 rm -f "$count_file"
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; $rounds rounds of ${duration}s"
 echo

@@ -13,18 +13,8 @@ inflight=${5:-1}
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh" build Release >/dev/null
 bin=$root/build
+source "$root/bench/lib.sh"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {
-  for _ in $(seq 1 200); do
-    if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "server on port $1 did not come up" >&2
-  return 1
-}
 
 declare -A rate p50 p99
 targets=(epoll base process)
@@ -49,14 +39,13 @@ for r in $(seq 1 "$rounds"); do
   done
 done
 
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # Per-round ratios: each round runs the three servers back to back, so a ratio within a round
 # is less exposed to the drift of a shared machine than a ratio of medians.
 round_ratios() {
   paste -d' ' <(tr ' ' '\n' <<<"$1" | grep -v '^$') <(tr ' ' '\n' <<<"$2" | grep -v '^$') |
     awk '{printf "%.3f ", $1/$2}'
 }
-limit=$(median "${rate[epoll]}")
+limit=$(median ${rate[epoll]})
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r); $rounds rounds of ${duration}s," \
      "$connections connections, ${size}-byte messages, $inflight in flight"
@@ -64,8 +53,8 @@ echo
 echo "| server | msgs/s (median) | × epoll (ratio of medians) | × epoll (median of per-round ratios) | p50 µs | p99 µs |"
 echo "|---|---:|---:|---:|---:|---:|"
 for t in "${targets[@]}"; do
-  m=$(median "${rate[$t]}")
+  m=$(median ${rate[$t]})
   ratio=$(awk -v a="$m" -v b="$limit" 'BEGIN {printf "%.2f", a/b}')
-  per_round=$(median "$(round_ratios "${rate[$t]}" "${rate[epoll]}")")
-  echo "| $t | $m | $ratio | $(printf '%.2f' "$per_round") | $(median "${p50[$t]}") | $(median "${p99[$t]}") |"
+  per_round=$(median $(round_ratios "${rate[$t]}" "${rate[epoll]}"))
+  echo "| $t | $m | $ratio | $(printf '%.2f' "$per_round") | $(median ${p50[$t]}) | $(median ${p99[$t]}) |"
 done

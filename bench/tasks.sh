@@ -9,6 +9,7 @@ rounds=${1:-5}
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh" build Release >/dev/null
 bin=$root/build/bench
+source "$root/bench/lib.sh"
 tw=() tp=() sm=() floor_block=() floor_both=()
 for r in $(seq 1 "$rounds"); do
   line=$("$bin/task_bench")
@@ -20,7 +21,6 @@ for r in $(seq 1 "$rounds"); do
   floor_block+=("$(sed -E 's/.*pingpong_block_us=([0-9.]+).*/\1/' <<<"$floor")")
   floor_both+=("$(sed -E 's/.*pingpong_both_poll_us=([0-9.]+).*/\1/' <<<"$floor")")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores; $rounds rounds (100,000 taskwait calls, 200,000 tasks, 200,000 messages each)"
 echo

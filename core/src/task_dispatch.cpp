@@ -92,7 +92,7 @@ bool pack_task_payload(const ServerImpl& s, std::string_view data, bool shared_q
     payload = data;
     return true;
   }
-  storage = s.cfg.task_tmpdir + "/swkit.task.XXXXXX";
+  storage = s.cfg.task_tmpdir + "/swkit.task." + std::string(6, 'X');  // mkstemp template
   const int fd = mkstemp(storage.data());
   if (fd < 0) {
     log_warn("task(): cannot create a file in task_tmpdir {}: {}", s.cfg.task_tmpdir,

@@ -113,7 +113,9 @@ int WorkerProcess::queue_fd() {
 
 int WorkerProcess::run() {
   if (kind_ == ProcessKind::User) {
-    // A user process body is usually blocking code: let SIGTERM end it the ordinary way.
+    // A user process body is usually blocking code: let SIGTERM end it the ordinary way (the
+    // default action, whatever handler the program installed before start()).
+    signal(SIGTERM, SIG_DFL);
     sigset_t term;
     sigemptyset(&term);
     sigaddset(&term, SIGTERM);
@@ -611,13 +613,25 @@ int64_t WorkerProcess::task(std::string_view data, int dst, Server::FinishHandle
     set_last_error(kErrWrongOperation);
     return -1;
   }
-  const bool queue = s_.cfg.task_ipc_mode == 3 && dst < 0;
   uint32_t flags = 0;
   if (kind_ == ProcessKind::User) {
     flags = kTaskNoReply;  // tasks from user processes are one-way (the seed)
   } else if (on_finish) {
     flags = kTaskCallback;
   }
+  const int64_t task_id = send_task(data, dst, flags, 0);
+  if (task_id >= 0 && (flags & kTaskCallback)) {
+    finish_callbacks_[static_cast<uint32_t>(task_id)] = std::move(on_finish);
+  }
+  return task_id;
+}
+
+// The one way a task leaves a worker: payload packing (task_ipc_mode 3), choice of task worker,
+// id, counters, and the write: batched, or at once with a deadline when deadline_us > 0 (the
+// caller blocks for the result). Returns the task id or -1 with the last error set.
+int64_t WorkerProcess::send_task(std::string_view data, int dst, uint32_t flags,
+                                 int64_t deadline_us) {
+  const bool queue = s_.cfg.task_ipc_mode == 3 && dst < 0;
   std::string storage;
   std::string_view payload;
   if (!pack_task_payload(s_, data, queue, storage, payload, flags)) return -1;
@@ -626,9 +640,14 @@ int64_t WorkerProcess::task(std::string_view data, int dst, Server::FinishHandle
   const uint32_t task_id = next_task_id_++;
   MessageHeader h = make_head(MsgType::Task, task_id, -1, id_);
   h.aux = flags;
-  if (flags & kTaskCallback) finish_callbacks_[task_id] = std::move(on_finish);
   note_task_sent(payload.size());
-  ipc_send(queue ? queue_fd() : process_fd(target), h, payload);
+  const int fd = queue ? queue_fd() : process_fd(target);
+  if (deadline_us == 0) {
+    ipc_send(fd, h, payload);
+  } else if (!ipc_send_now(fd, h, payload, deadline_us)) {
+    set_last_error(kErrServerPipeBufferFull);
+    return -1;
+  }
   return task_id;
 }
 
@@ -648,22 +667,8 @@ std::vector<std::optional<std::string>> WorkerProcess::task_wait(
   const int64_t deadline = monotonic_us() + static_cast<int64_t>(timeout * 1e6);
   std::unordered_map<uint32_t, size_t> waiting;
   for (size_t i = 0; i < tasks.size(); i++) {
-    const bool queue = s_.cfg.task_ipc_mode == 3 && dst < 0;
-    uint32_t flags = kTaskWaiting;
-    std::string storage;
-    std::string_view payload;
-    if (!pack_task_payload(s_, tasks[i], queue, storage, payload, flags)) continue;
-    const int target = queue ? -1 : pick_task_worker(s_, dst);
-    if (!queue && target < 0) return results;
-    const uint32_t task_id = next_task_id_++;
-    MessageHeader h = make_head(MsgType::Task, task_id, -1, id_);
-    h.aux = flags;
-    note_task_sent(payload.size());
-    if (!ipc_send_now(queue ? queue_fd() : process_fd(target), h, payload, deadline)) {
-      set_last_error(kErrServerPipeBufferFull);
-      continue;
-    }
-    waiting[task_id] = i;
+    const int64_t task_id = send_task(tasks[i], dst, kTaskWaiting, deadline);
+    if (task_id >= 0) waiting[static_cast<uint32_t>(task_id)] = i;
   }
   const int in = s_.result_pipes[id_][1];
   auto collect = [&](const Message& m) {
@@ -700,19 +705,9 @@ bool WorkerProcess::task_group(const std::vector<std::string>& tasks, double tim
   tg.results.resize(tasks.size());
   tg.done = std::move(done);
   for (size_t i = 0; i < tasks.size(); i++) {
-    const bool queue = s_.cfg.task_ipc_mode == 3;
-    uint32_t flags = kTaskGroup;
-    std::string storage;
-    std::string_view payload;
-    if (!pack_task_payload(s_, tasks[i], queue, storage, payload, flags)) continue;
-    const int target = queue ? -1 : pick_task_worker(s_, -1);
-    if (!queue && target < 0) continue;
-    const uint32_t task_id = next_task_id_++;
-    MessageHeader h = make_head(MsgType::Task, task_id, -1, id_);
-    h.aux = flags;
-    note_task_sent(payload.size());
-    ipc_send(queue ? queue_fd() : process_fd(target), h, payload);
-    group_tasks_[task_id] = {group, i};
+    const int64_t task_id = send_task(tasks[i], -1, kTaskGroup, 0);
+    if (task_id < 0) continue;
+    group_tasks_[static_cast<uint32_t>(task_id)] = {group, i};
     tg.pending++;
   }
   if (tg.pending == 0) {

@@ -54,6 +54,7 @@ class WorkerProcess : public ConnectionHost {
   void on_pipe_message(const Message& m);
   void run_task(const Message& m);
   void note_task_sent(size_t bytes);
+  int64_t send_task(std::string_view data, int dst, uint32_t flags, int64_t deadline_us);
   void run_receive(uint32_t sid, int reactor_id, std::string_view data);
   void accept_ready();
   ConnectionSlot* live_connection(uint32_t sid);
