@@ -46,6 +46,16 @@ std::vector<std::vector<std::string>> reload_workers(const std::string& line) {
   return out;
 }
 
+// A user process that stays quiet (its clients see only their own replies).
+void add_quiet_user_process(Server& s, const EventChannel& ev) {
+  const EventChannel* evp = &ev;
+  s.addProcess([evp](Server&, int id) {
+    evp->emit("userstart " + std::to_string(id) + " " + std::to_string(getpid()));
+    for (;;) std::this_thread::sleep_for(1s);
+  });
+}
+
+// A user process that sends "from-user" to every connection every 100 ms.
 void add_user_process(Server& s, const EventChannel& ev) {
   const EventChannel* evp = &ev;
   s.addProcess([evp](Server& srv, int id) {
@@ -70,8 +80,8 @@ void add_user_process(Server& s, const EventChannel& ev) {
 
 TEST_CASE("SIGUSR1 replaces every event and task worker and leaves user processes alone",
           "[supervisor]") {
-  ServerProcess server(
-      {.settings = {{"worker_num", 2LL}, {"task_worker_num", 2LL}}, .customize = add_user_process});
+  ServerProcess server({.settings = {{"worker_num", 2LL}, {"task_worker_num", 2LL}},
+                        .customize = add_quiet_user_process});
   const auto before = server.wait_workers(4);  // ids 0,1 event, 2,3 task
   auto user = server.events().wait_for("userstart ", 5s);
   REQUIRE(user);
