@@ -9,7 +9,7 @@ pid_file=${TMPDIR:-/tmp}/swkit-demo.pid
 cat <<HINT
 ----------------------------------------------------------------------------
  swkit demo: echo server, PROCESS mode, 127.0.0.1:9501, 2 workers
-   try it:    printf 'hello\n' | nc -q1 127.0.0.1 9501
+   try it:    exec 3<>/dev/tcp/127.0.0.1/9501; echo hello >&3; head -1 <&3
    stop it:   Ctrl-C here, or  kill -TERM \$(cat $pid_file)
    benchmark: bench/run.sh   (see bench/README.md)
  The admin endpoint and swctl come with the control-plane work (issue 5);
