@@ -176,7 +176,8 @@ class Server {
   bool on(std::string_view event, PipeMessageHandler fn);
 
   // Before start. Adds a user process, started after the workers, restarted when it exits,
-  // stopped with SIGTERM at shutdown, never reloaded. Returns its id (after the task workers).
+  // stopped with SIGTERM at shutdown, never reloaded. Returns its index among user processes;
+  // its process id (getWorkerId() inside it) is worker_num + task_worker_num + index.
   int addProcess(ProcessBody body);
 
   // Before start, in the process that will become the master. Blocks until the server shuts
