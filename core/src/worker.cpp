@@ -347,9 +347,9 @@ void WorkerProcess::accept_ready() {
 }
 
 void WorkerProcess::run_receive(uint32_t sid, int reactor_id, std::string_view data) {
-  slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
-  if (s_.cb.on_receive) s_.cb.on_receive(s_.api, sid, reactor_id, data);
-  slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
+  as_busy([&] {
+    if (s_.cb.on_receive) s_.cb.on_receive(s_.api, sid, reactor_id, data);
+  });
   s_.arena->stats().request_count.fetch_add(1, std::memory_order_relaxed);
   after_request();
 }
@@ -378,30 +378,26 @@ void WorkerProcess::on_closed(Connection& c) {
 }
 
 void WorkerProcess::note_task_sent(size_t bytes) {
-  StatsBlock& st = s_.arena->stats();
-  (void)st;
   slot_.tasks_sent.fetch_add(1, std::memory_order_relaxed);
   slot_.task_bytes_sent.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
 }
 
 void WorkerProcess::run_task(const Message& m) {
   const MessageHeader& h = *m.head;
-  StatsBlock& st = s_.arena->stats();
-  (void)st;
   slot_.tasks_started.fetch_add(1, std::memory_order_relaxed);
   slot_.task_bytes_started.fetch_add(static_cast<int64_t>(m.payload.size()),
                                      std::memory_order_relaxed);
-  slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
-  current_task_ = CurrentTask{h.session_id, h.worker_id, h.aux};
-  std::string storage;
-  std::string_view data;
-  std::optional<std::string> result;
-  if (unpack_task_payload(h.aux, m.payload, storage, data) && s_.cb.on_task) {
-    result = s_.cb.on_task(s_.api, static_cast<TaskId>(h.session_id), h.worker_id, data);
-  }
-  if (result) finish(*result);
-  current_task_.reset();
-  slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
+  as_busy([&] {
+    current_task_ = CurrentTask{h.session_id, h.worker_id, h.aux};
+    std::string storage;
+    std::string_view data;
+    std::optional<std::string> result;
+    if (unpack_task_payload(h.aux, m.payload, storage, data) && s_.cb.on_task) {
+      result = s_.cb.on_task(s_.api, static_cast<TaskId>(h.session_id), h.worker_id, data);
+    }
+    if (result) finish(*result);
+    current_task_.reset();
+  });
   if (s_.cfg.task_ipc_mode != 3) slot_.concurrency.fetch_sub(1, std::memory_order_relaxed);
   after_request();
 }
@@ -423,14 +419,14 @@ void WorkerProcess::on_pipe_message(const Message& m) {
       break;
     }
     case MsgType::Connect:
-      slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
-      if (s_.cb.on_connect) s_.cb.on_connect(s_.api, h.session_id, h.reactor_id);
-      slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
+      as_busy([&] {
+        if (s_.cb.on_connect) s_.cb.on_connect(s_.api, h.session_id, h.reactor_id);
+      });
       break;
     case MsgType::Close: {
-      slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
-      if (s_.cb.on_close) s_.cb.on_close(s_.api, h.session_id, h.reactor_id);
-      slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
+      as_busy([&] {
+        if (s_.cb.on_close) s_.cb.on_close(s_.api, h.session_id, h.reactor_id);
+      });
       ipc_send(reply_fd(s_.reply_pipe(h.session_id, h.reactor_id)),
                make_head(MsgType::CloseAck, h.session_id, h.reactor_id, id_), {});
       break;
@@ -471,9 +467,9 @@ void WorkerProcess::on_pipe_message(const Message& m) {
       break;
     }
     case MsgType::PipeMessage:
-      slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
-      if (s_.cb.on_pipe_message) s_.cb.on_pipe_message(s_.api, h.worker_id, m.payload);
-      slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
+      as_busy([&] {
+        if (s_.cb.on_pipe_message) s_.cb.on_pipe_message(s_.api, h.worker_id, m.payload);
+      });
       break;
     default:
       log_warn("{}#{}: unexpected IPC message type {}", kind_name(kind_), id_,

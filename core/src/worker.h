@@ -53,6 +53,14 @@ class WorkerProcess : public ConnectionHost {
 
   void on_pipe_message(const Message& m);
   void run_task(const Message& m);
+  // Runs a user callback with the slot marked BUSY (dispatch_mode 3 and task scheduling skip
+  // busy processes; stats() counts idle ones).
+  template <typename Fn>
+  void as_busy(Fn&& fn) {
+    slot_.status.store(kWorkerBusy, std::memory_order_relaxed);
+    fn();
+    slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
+  }
   void note_task_sent(size_t bytes);
   int64_t send_task(std::string_view data, int dst, uint32_t flags, int64_t deadline_us);
   void run_receive(uint32_t sid, int reactor_id, std::string_view data);
