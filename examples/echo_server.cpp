@@ -1,12 +1,18 @@
 // The C++ echo server: the demo of the README and the server the benchmark measures.
 //   echo_server [--host 127.0.0.1] [--port 9501] [--mode process|base] [--workers 2]
-//               [--reactors N] [--dispatch-mode 2] [--pid-file PATH] [--quiet]
+//               [--reactors N] [--dispatch-mode 2] [--task-workers N] [--pid-file PATH]
+//               [--admin unix|unix:/path|127.0.0.1:PORT] [--admin-token-file PATH] [--quiet]
+// With --task-workers, a line starting "task " is answered by a task worker (through taskwait),
+// so that task reloads have something to do.
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 
+#include "swkit/admin.h"
 #include "swkit/server.h"
 
 int main(int argc, char** argv) {
@@ -36,6 +42,12 @@ int main(int argc, char** argv) {
       settings["reactor_num"] = std::stoll(next());
     else if (arg == "--dispatch-mode")
       settings["dispatch_mode"] = std::stoll(next());
+    else if (arg == "--task-workers")
+      settings["task_worker_num"] = std::stoll(next());
+    else if (arg == "--admin")
+      settings["admin_server"] = next();
+    else if (arg == "--admin-token-file")
+      settings["admin_token_file"] = next();
     else if (arg == "--pid-file")
       settings["pid_file"] = next();
     else if (arg == "--quiet")
@@ -62,7 +74,19 @@ int main(int argc, char** argv) {
     }
   });
   server.on("receive", [](swkit::Server& s, swkit::SessionId fd, int, std::string_view data) {
+    if (s.stats().task_worker_num > 0 && data.substr(0, 5) == "task ") {
+      const auto result = s.taskwait(data.substr(5), 1.0);
+      s.send(fd, result ? *result : std::string("task timed out\n"));
+      return;
+    }
     s.send(fd, data);
   });
+  server.on(
+      "task",
+      [](swkit::Server&, swkit::TaskId, int, std::string_view data) -> std::optional<std::string> {
+        return "task worker " + std::to_string(getpid()) + ": " + std::string(data);
+      });
+  server.on("finish", [](swkit::Server&, swkit::TaskId, std::string_view) {});
+  swkit::admin::attach(server);
   return server.start() ? 0 : 1;
 }

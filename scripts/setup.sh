@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libasio-dev libssl-dev libspdlog-dev libfmt-dev catch2
   libcli11-dev libcpp-httplib-dev nlohmann-json3-dev
-  php8.2-dev php8.2-cli php-parser python3 python3-prometheus-client
+  php8.2-dev php8.2-cli php-parser python3 python3-prometheus-client python3-yaml curl
 )
 
 missing=()

@@ -19,7 +19,7 @@ for flavour in $flavours; do
   echo "=== $flavour: running the tests"
   if ! (cd "$root/$dir" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp \
         ctest -j 2 --timeout 300 --output-on-failure); then
     failed+=("$flavour")
   fi

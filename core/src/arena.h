@@ -91,6 +91,9 @@ struct alignas(64) WorkerSlot {
   // while its predecessor still serves waits until the predecessor hands the socket over, so
   // that two processes never read it at once (chunks of one message would be split).
   std::atomic<int32_t> read_owner{0};
+  // Set by the master before it sends a command to this id: a task worker checks it between
+  // tasks of one batch, so that a command never waits behind queued tasks.
+  std::atomic<int32_t> command_pending{0};
   // Task counters, written only by this slot's processes, never reset (stats() sums them over
   // all slots: queued = sent - started). On a cache line of their own.
   alignas(64) std::atomic<int64_t> tasks_sent{0};

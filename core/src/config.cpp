@@ -23,6 +23,57 @@ std::string to_string(const SettingValue& v) {
   return std::visit(Visitor{}, v);
 }
 
+std::string admin_socket_beside(const std::string& pid_file) {
+  std::string base = pid_file;
+  const size_t slash = base.rfind('/');
+  const size_t dot = base.rfind('.');
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash + 1)) {
+    base.resize(dot);
+  }
+  return base + ".admin.sock";
+}
+
+AdminAddress parse_admin_server(const std::string& value, const std::string& pid_file) {
+  auto bad = [&](const std::string& why) -> ConfigError {
+    return ConfigError(
+        "set(): 'admin_server' must be \"unix\" (beside pid_file), "
+        "\"unix:/absolute/path\", \"127.0.0.1:PORT\", \"[::1]:PORT\" or "
+        "\"localhost:PORT\" (PORT in [1, 65535]); " +
+        why + ", got \"" + value + "\"");
+  };
+  AdminAddress a;
+  if (value == "unix") {
+    if (pid_file.empty()) throw bad("\"unix\" needs pid_file to be set");
+    a.path = admin_socket_beside(pid_file);
+    return a;
+  }
+  if (value.rfind("unix:", 0) == 0) {
+    a.path = value.substr(5);
+    if (a.path.empty() || a.path[0] != '/') throw bad("the socket path must be absolute");
+    if (a.path.size() > 107) throw bad("the socket path is longer than 107 bytes");
+    return a;
+  }
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos) throw bad("no port");
+  std::string host = value.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host != "127.0.0.1" && host != "::1" && host != "localhost") {
+    throw bad("the admin endpoint listens on loopback only");
+  }
+  const std::string port = value.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    throw bad("bad port");
+  }
+  a.unix_socket = false;
+  a.host = host == "localhost" ? "127.0.0.1" : host;
+  a.port = std::stoi(port);
+  if (a.port < 1 || a.port > 65535) throw bad("bad port");
+  return a;
+}
+
 }  // namespace swkit
 
 namespace swkit::detail {
@@ -140,6 +191,13 @@ const std::unordered_map<std::string, Setter>& setters() {
        [](Config& c, auto& k, auto& v) { c.task_max_request = int_in(k, v, 0, 1LL << 40); }},
       {"task_max_request_grace",
        [](Config& c, auto& k, auto& v) { c.task_max_request_grace = int_in(k, v, 0, 1LL << 40); }},
+      {"admin_server",
+       [](Config& c, auto& k, auto& v) {
+         c.admin_server = text(k, v, 0, 4096);
+         if (!c.admin_server.empty()) parse_admin_server(c.admin_server, "/check.pid");
+       }},
+      {"admin_token_file",
+       [](Config& c, auto& k, auto& v) { c.admin_token_file = text(k, v, 0, 4096); }},
       {"max_wait_time",
        [](Config& c, auto& k, auto& v) { c.max_wait_time = number_in(k, v, 0.001, 3600); }},
   };
@@ -159,7 +217,6 @@ const std::set<std::string_view>& known_unimplemented() {
                                                   "open_http_protocol",
                                                   "open_websocket_protocol",
                                                   "enable_coroutine",
-                                                  "admin_server",
                                                   "task_enable_coroutine",
                                                   "stats_file",
                                                   "enable_reuse_port",
@@ -222,6 +279,14 @@ void finalize_config(Config& cfg) {
   } else if (cfg.max_connection > fd_limit) {
     throw ConfigError("set(): 'max_connection' must be at most the open-file limit (ulimit -n = " +
                       std::to_string(fd_limit) + "), got " + std::to_string(cfg.max_connection));
+  }
+  if (!cfg.admin_server.empty()) {
+    const AdminAddress a = parse_admin_server(cfg.admin_server, cfg.pid_file);
+    if (!a.unix_socket && cfg.admin_token_file.empty()) {
+      throw ConfigError(
+          "set(): 'admin_token_file' is required when 'admin_server' listens on TCP (" +
+          cfg.admin_server + "); a unix socket is guarded by its 0600 mode");
+    }
   }
   if (cfg.open_length_check) {
     const int size = length_type_size(cfg.package_length_type);

@@ -41,6 +41,9 @@ struct Config {
   std::string task_tmpdir = "/tmp";  // task_ipc_mode 3: payloads beyond one datagram
   long long task_max_request = 0;
   long long task_max_request_grace = -1;
+  // Control plane: empty = no admin endpoint.
+  std::string admin_server;
+  std::string admin_token_file;
 
   long long grace_for(long long limit, long long grace) const {
     return grace >= 0 ? grace : limit / 2;

@@ -55,6 +55,12 @@ std::string strerror(int code) {
       return "No idle worker";
     case kErrServerOnlyStartOne:
       return "A server can be started only once";
+    case kErrServerInvalidCommand:
+      return "Invalid command";
+    case kErrServerSendToWorkerTimeout:
+      return "Send to worker timeout";
+    case kErrCommandHandlerFailed:
+      return "Command handler failed";
     case kErrServerSendInMaster:
       return "Cannot send to a client from the master or manager process";
     default:

@@ -17,6 +17,7 @@
 
 #include "event_loop.h"
 #include "log.h"
+#include "notify.h"
 #include "server_impl.h"
 
 namespace swkit::detail {
@@ -168,6 +169,7 @@ void Manager::run() {
       }
     }
   });
+  serve_commands(s_, loop_, s_.control.child_end(s_.control.manager_index()), kCommandManager);
   if (s_.cb.on_manager_start) s_.cb.on_manager_start(s_.api);
   loop_.run();
   stop_children();
@@ -319,6 +321,7 @@ void Manager::begin_reload(bool task_only) {
   log_info("reload #{} started: {} {} workers, {}", r.rec.id, ids.size(),
            task_only ? "task" : "event and task", r.rec.parallel ? "parallel" : "rolling");
   publish(r.rec);
+  sd_notify_reloading("reload #" + std::to_string(r.rec.id) + " running");
   if (s_.cb.on_before_reload) s_.cb.on_before_reload(s_.api);
   if (r.rec.parallel) {
     for (int id : ids) start_replacement(id);
@@ -409,6 +412,8 @@ void Manager::advance_reload() {
   publish(r.rec);
   log_info("reload #{} finished in {:.0f} ms: {} workers, {} forced", r.rec.id,
            (r.rec.finished_at - r.rec.started_at) * 1000, r.rec.workers, r.rec.forced);
+  sd_notify_send("READY=1\nSTATUS=serving; reload #" + std::to_string(r.rec.id) + " done (" +
+                 std::to_string(r.rec.forced) + " forced)");
   loop_.cancel_timer(reload_timer_);
   reload_.reset();
   if (s_.cb.on_after_reload) s_.cb.on_after_reload(s_.api);

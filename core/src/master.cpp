@@ -16,6 +16,7 @@
 
 #include "event_loop.h"
 #include "log.h"
+#include "notify.h"
 #include "reactor_thread.h"
 #include "server_impl.h"
 #include "spawner.h"
@@ -67,6 +68,7 @@ class Master {
   pid_t manager_pid_ = -1;
   int signal_fd_ = -1;
   bool shutting_down_ = false;
+  bool failed_ = false;  // the tree lost a piece it cannot replace: start() returns false
 };
 
 bool Master::run() {
@@ -111,8 +113,25 @@ bool Master::run() {
   log_info("master started: {}:{} mode={} workers={} reactors={}", s_.host, s_.port,
            s_.mode == Mode::Process ? "PROCESS" : "BASE", s_.cfg.worker_num,
            s_.mode == Mode::Process ? s_.cfg.reactor_num : 0);
-  if (s_.cb.on_start) s_.cb.on_start(s_.api);
-  loop_.run();
+  // Services (the admin endpoint) may start threads now; one that cannot start fails start().
+  size_t services_started = 0;
+  bool ok = true;
+  for (auto& svc : s_.services) {
+    if (svc.start && !svc.start(s_.api)) {
+      log_error("start(): {} could not start", svc.name);
+      set_last_error(kErrWrongOperation);
+      ok = false;
+      break;
+    }
+    services_started++;
+  }
+  if (ok) {
+    sd_notify_send("READY=1\nSTATUS=serving on " + s_.host + ":" + std::to_string(s_.port) +
+                   "\nMAINPID=" + std::to_string(getpid()));
+    if (s_.cb.on_start) s_.cb.on_start(s_.api);
+    loop_.run();
+  }
+  sd_notify_send("STOPPING=1\nSTATUS=shutting down");
 
   // Shutdown: stop accepting, stop the manager (it stops every child), drop the connections.
   st.shutting_down.store(1);
@@ -122,10 +141,15 @@ bool Master::run() {
   reactors_.clear();
   ::close(s_.listen_fd);
   s_.listen_fd = -1;
-  if (s_.cb.on_shutdown) s_.cb.on_shutdown(s_.api);
+  // Services stop last: the admin endpoint reports "shutting down" while the workers drain.
+  for (size_t i = services_started; i-- > 0;) {
+    if (s_.services[i].stop) s_.services[i].stop(s_.api);
+  }
+  if (ok && s_.cb.on_shutdown) s_.cb.on_shutdown(s_.api);
   ::close(signal_fd_);
   log_info("master stopped");
-  return true;
+  if (failed_) set_last_error(kErrWrongOperation);
+  return ok && !failed_;
 }
 
 void Master::accept_ready() {
@@ -150,10 +174,11 @@ void Master::on_signal(int sig) {
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       if (pid == spawner_.pid && !shutting_down_) {
-        // Without the spawner no manager can be replaced: stop cleanly so that the service
-        // manager (systemd, Kubernetes) restarts the whole tree.
+        // Without the spawner no manager can be replaced: stop cleanly, and start() returns
+        // false so that the service manager (systemd, Kubernetes) restarts the whole tree.
         log_error("spawner exited unexpectedly (status {}), shutting down", status);
         spawner_.pid = -1;
+        failed_ = true;
         shutting_down_ = true;
         loop_.stop();
       }

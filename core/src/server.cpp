@@ -141,6 +141,11 @@ bool ServerImpl::start() {
     cb.on_connect = nullptr;
     cb.on_close = nullptr;
   }
+  if (!cfg.admin_server.empty() && services.empty()) {
+    return refuse(
+        "admin_server is set, but no admin endpoint is attached (link swkit_admin and call "
+        "swkit::admin::attach(server) before start)");
+  }
   if (cfg.daemonize) daemonize_process();
 
   listen_fd = open_listener(host, port, sock_type, cfg.backlog);
@@ -168,6 +173,11 @@ bool ServerImpl::start() {
     }
     if (cfg.task_ipc_mode == 3 && !make_pair(task_queue)) return false;
   }
+  if (!control.create(total_processes())) {
+    log_error("socketpair: {}", std::strerror(errno));
+    set_last_error(errno);
+    return false;
+  }
 
   if (!cfg.pid_file.empty()) {
     std::ofstream(cfg.pid_file) << getpid() << "\n";
@@ -191,6 +201,7 @@ bool ServerImpl::start() {
     ::close(task_queue[1]);
     task_queue = {-1, -1};
   }
+  control.close_all();
   if (!cfg.pid_file.empty()) ::unlink(cfg.pid_file.c_str());
   sigprocmask(SIG_UNBLOCK, &set, nullptr);
   role = Role::Setup;
@@ -344,7 +355,7 @@ bool Server::shutdown() {
   return true;
 }
 
-bool Server::reload(bool only_task) {
+bool Server::reload(bool only_task, ReloadSource source) {
   if (!impl_->arena || impl_->arena->stats().manager_pid.load() <= 0) {
     set_last_error(kErrWrongOperation);
     return false;
@@ -355,7 +366,7 @@ bool Server::reload(bool only_task) {
     set_last_error(kErrWrongOperation);
     return false;
   }
-  st.reload_trigger.store(static_cast<int32_t>(detail::ReloadTrigger::Api));
+  st.reload_trigger.store(static_cast<int32_t>(source));
   if (kill(st.manager_pid.load(), only_task ? SIGUSR2 : SIGUSR1) != 0) {
     set_last_error(errno);
     return false;

@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "control.h"
 #include "swkit/server.h"
 
 namespace swkit::detail {
@@ -88,6 +89,9 @@ class ServerImpl {
   // task_ipc_mode 3: one queue every task worker reads ([1]); senders write [0].
   std::array<int, 2> task_queue{-1, -1};
   std::vector<Server::ProcessBody> process_bodies;  // addProcess()
+  std::vector<RegisteredCommand> commands;          // addCommand()
+  ControlChannels control;                          // command() (see control.h)
+  std::vector<Server::MasterService> services;      // addMasterService()
   std::unique_ptr<WorkerProcess> worker;            // set in event/task worker and user processes
 };
 

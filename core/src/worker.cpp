@@ -178,6 +178,10 @@ int WorkerProcess::run() {
     loop_.add(s_.listen_fd, EPOLLIN | EPOLLEXCLUSIVE, [this](uint32_t) { accept_ready(); });
   }
 
+  serve_commands(s_, loop_, s_.control.child_end(id_),
+                 kind_ == ProcessKind::Event  ? kCommandEventWorker
+                 : kind_ == ProcessKind::Task ? kCommandTaskWorker
+                                              : kCommandUserProcess);
   bus_.set_corked(true);
   loop_.set_before_wait([this] { bus_.flush_corked([this](int fd) { watch_writable(fd); }); });
   in_loop_ = true;
@@ -399,6 +403,11 @@ void WorkerProcess::run_task(const Message& m) {
     current_task_.reset();
   });
   if (s_.cfg.task_ipc_mode != 3) slot_.concurrency.fetch_sub(1, std::memory_order_relaxed);
+  // A command sent meanwhile is answered now, not after the rest of this batch of tasks.
+  if (slot_.command_pending.load(std::memory_order_relaxed) &&
+      slot_.command_pending.exchange(0) != 0) {
+    answer_commands(s_, s_.control.child_end(id_), kCommandTaskWorker);
+  }
   after_request();
 }
 

@@ -78,3 +78,40 @@ TEST_CASE("start() without onReceive fails at once", "[settings]") {
   s.set({{"log_level", 6LL}});
   CHECK_FALSE(s.start());
 }
+
+TEST_CASE("admin_server takes a unix socket or a loopback address and nothing else", "[settings]") {
+  Server s("127.0.0.1", 0);
+  CHECK_NOTHROW(s.set({{"admin_server", "unix:/run/app/admin.sock"}}));
+  CHECK_NOTHROW(s.set({{"admin_server", "unix"}}));  // checked against pid_file at start
+  CHECK_NOTHROW(s.set({{"admin_server", "127.0.0.1:9502"}}));
+  CHECK_NOTHROW(s.set({{"admin_server", "[::1]:9502"}}));
+  CHECK_THROWS_WITH(s.set({{"admin_server", "0.0.0.0:9502"}}),
+                    Catch::Contains("'admin_server'") && Catch::Contains("loopback only"));
+  CHECK_THROWS_WITH(s.set({{"admin_server", "unix:relative.sock"}}),
+                    Catch::Contains("must be absolute"));
+  CHECK_THROWS_WITH(s.set({{"admin_server", "127.0.0.1:99999"}}), Catch::Contains("bad port"));
+  CHECK_THROWS_WITH(s.set({{"admin_server", 9502LL}}), Catch::Contains("'admin_server' must be"));
+  CHECK(swkit::admin_socket_beside("/run/app.pid") == "/run/app.admin.sock");
+  CHECK(swkit::admin_socket_beside("/run/v1.2/app") == "/run/v1.2/app.admin.sock");
+  const swkit::AdminAddress a = swkit::parse_admin_server("unix", "/run/x.pid");
+  CHECK(a.unix_socket);
+  CHECK(a.path == "/run/x.admin.sock");
+  CHECK_THROWS_WITH(swkit::parse_admin_server("unix", ""), Catch::Contains("needs pid_file"));
+}
+
+TEST_CASE("start() refuses an admin endpoint that is not attached or lacks a token on TCP",
+          "[settings]") {
+  {
+    Server s("127.0.0.1", 0);
+    s.on("receive", [](Server&, swkit::SessionId, int, std::string_view) {});
+    s.set({{"admin_server", "unix:/tmp/swkit-unattached.sock"}});
+    CHECK_FALSE(s.start());
+    CHECK(s.getLastError() == swkit::kErrInvalidParams);
+  }
+  {
+    Server s("127.0.0.1", 0);
+    s.on("receive", [](Server&, swkit::SessionId, int, std::string_view) {});
+    s.set({{"admin_server", "127.0.0.1:9502"}});
+    CHECK_THROWS_WITH(s.start(), Catch::Contains("'admin_token_file' is required"));
+  }
+}

@@ -29,6 +29,9 @@ enum ErrorCode : int {
   kErrServerNoIdleWorker = 9007,
   kErrServerOnlyStartOne = 9008,
   kErrServerSendInMaster = 9009,
+  kErrServerInvalidCommand = 9012,
+  kErrServerSendToWorkerTimeout = 9014,
+  kErrCommandHandlerFailed = -1,  // a command handler threw (Swoole's admin server reports -1)
 };
 
 // Thread safe (the value is per thread). Every public call that fails sets it.

@@ -128,6 +128,20 @@ struct ReloadInfo {
   std::vector<Worker> workers;
 };
 
+// Process types for addCommand/command (Swoole's SWOOLE_SERVER_COMMAND_* bits). Reactor threads
+// take no commands in swkit; user processes (addProcess) do, which Swoole's do not.
+enum CommandProcessType : int {
+  kCommandMaster = 2,
+  kCommandReactorThread = 4,
+  kCommandEventWorker = 8,
+  kCommandTaskWorker = 16,
+  kCommandManager = 32,
+  kCommandUserProcess = 64,
+};
+
+// Who asked for a reload (recorded in the reload transaction).
+enum class ReloadSource { Signal = 0, Api = 1, Admin = 2 };
+
 namespace detail {
 class ServerImpl;
 }
@@ -150,6 +164,28 @@ class Server {
       std::function<void(Server&, int src_worker_id, std::string_view message)>;
   using ProcessBody = std::function<void(Server&, int process_id)>;
   using TimerHandler = std::function<void(int64_t timer_id)>;
+  // A command handler gets the caller's data and returns its reply (Swoole: a string).
+  using CommandHandler = std::function<std::string(Server&, std::string_view data)>;
+  // One process's answer to a command: code 0 and the handler's reply, or an error code
+  // (9012 unknown command or process type not accepted, 9014 no answer before the deadline,
+  // 1202 data too large, -1 the handler threw) and its message.
+  struct CommandResult {
+    int code = 0;
+    std::string data;
+  };
+  struct CommandInfo {
+    int id = 0;
+    std::string name;
+    int accepted_process_types = 0;
+  };
+  // A piece that lives in the master next to the reactors (the admin endpoint): start runs once
+  // the master may have threads, before onStart (false fails start()); stop runs after every
+  // child has stopped.
+  struct MasterService {
+    std::string name;
+    std::function<bool(Server&)> start;
+    std::function<void(Server&)> stop;
+  };
 
   // Before start. host "127.0.0.1"/"::1"/"0.0.0.0"; port 0 picks a free port (see port()).
   Server(std::string host, int port, Mode mode = Mode::Process, int sock_type = kSockTcp);
@@ -180,6 +216,33 @@ class Server {
   // its process id (getWorkerId() inside it) is worker_num + task_worker_num + index.
   int addProcess(ProcessBody body);
 
+  // Before start. Registers a command that processes of accepted_process_types (bits of
+  // CommandProcessType, reactor threads excluded) run when command() names them. False for a
+  // duplicate name, an empty name, no accepted type, or after start.
+  bool addCommand(std::string_view name, int accepted_process_types, CommandHandler fn);
+  // Master (any thread; the admin endpoint calls it from its own). Runs command `name` in one
+  // process: process_type is one CommandProcessType, process_id the index among its kind (0 for
+  // the master and the manager). Waits at most timeout seconds on a control channel that
+  // never queues behind tasks. nullopt with the last error set (see CommandResult) on failure;
+  // 505 for an unknown process; 509 outside the master.
+  std::optional<std::string> command(std::string_view name, int process_id, int process_type,
+                                     std::string_view data, double timeout = 5.0);
+  // Master: command() with the error's message kept (code 0 or the error code).
+  CommandResult commandResult(std::string_view name, int process_id, int process_type,
+                              std::string_view data, double timeout = 5.0);
+  // Master: runs `name` in every process of the types in process_types (a bit mask), all at
+  // once, with one deadline. One result per process, keyed master, manager, worker-N,
+  // task_worker-N, user_process-N.
+  std::map<std::string, CommandResult> commandAll(std::string_view name, int process_types,
+                                                  std::string_view data, double timeout = 5.0);
+  // Any process: the registered commands, in registration order.
+  std::vector<CommandInfo> getCommands() const;
+  // The name of a process in command results and on the admin endpoint.
+  static std::string processName(int process_type, int process_id);
+
+  // Before start. See MasterService.
+  void addMasterService(MasterService service);
+
   // Before start, in the process that will become the master. Blocks until the server shuts
   // down, then returns true; returns false at once when start-up fails (last error set, the
   // reason logged, no child process left behind).
@@ -190,7 +253,7 @@ class Server {
   // Any process: reloads every event and task worker (only_task: task workers only) as one
   // tracked transaction. False when a reload is already running (the running one's id is
   // logged) or the server is not running.
-  bool reload(bool only_task = false);
+  bool reload(bool only_task = false, ReloadSource source = ReloadSource::Api);
   // Worker: stops the calling worker (worker_id -1) after a replacement is up; wait_event
   // keeps it until its timers are gone (at most max_wait_time). Another worker id: SIGTERM to
   // it (the manager respawns it).
@@ -261,6 +324,10 @@ class Server {
   std::optional<WorkerInfo> getWorkerInfo(int id) const;
   // Any process: the last 32 reload transactions, oldest first.
   std::vector<ReloadInfo> getReloads() const;
+  // Any process: empty when the server serves normally (every event worker RUNNING, no reload
+  // and no shutdown in progress), else why not ("starting: worker 1 is STARTING", "reloading:
+  // reload #3", "shutting down").
+  std::string notReadyReason() const;
 
   // Any process: the port actually bound (useful with port 0), after start() has bound it.
   int port() const;
