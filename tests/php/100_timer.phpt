@@ -1,0 +1,58 @@
+--TEST--
+Swoole\Timer and Server::tick/after/clearTimer in a worker: ids, extra params, exists, clear from inside the callback, clearAll; refused in the master
+--FILE--
+<?php
+require __DIR__ . '/include/server.inc';
+$server = SwkitServer::start(<<<'PHP'
+<?php
+$server = new Swoole\Server('127.0.0.1', __PORT__, SWOOLE_BASE);
+$server->set(['worker_num' => 1, 'log_level' => SWOOLE_LOG_WARNING]);
+$server->on('start', function (Swoole\Server $s) {
+    var_dump(Swoole\Timer::tick(10, function () {}));
+});
+$server->on('workerStart', function (Swoole\Server $s, int $id) {
+    $n = 0;
+    $tick = $s->tick(10, function (int $timerId, string $tag) use ($s, &$n, &$tick) {
+        $n++;
+        if ($n === 3) {
+            echo "tick $tag x3, same id: ", var_export($timerId === $tick, true), "\n";
+            var_dump($s->clearTimer($timerId), Swoole\Timer::exists($timerId));
+            $s->after(20, function (...$args) use (&$n) {
+                echo "after with ", json_encode($args), ", ticks so far $n\n";
+                $a = Swoole\Timer::tick(1000, function () { echo "never\n"; });
+                $b = Swoole\Timer::after(1000, function () { echo "never\n"; });
+                var_dump(Swoole\Timer::clearAll(), Swoole\Timer::exists($a), Swoole\Timer::exists($b));
+                var_dump(Swoole\Timer::clear(12345), Swoole\Timer::tick(0, 'strlen'));
+                echo "done\n";
+            }, 1, 'two');
+        }
+    }, 'T');
+    var_dump(is_int($tick), Swoole\Timer::exists($tick));
+});
+$server->on('receive', function () {});
+$server->start();
+PHP);
+var_dump($server->waitOutput('done'));
+var_dump($server->stop());
+echo $server->output();
+?>
+--EXPECTF--
+bool(true)
+int(0)
+
+Warning: Swoole\Timer::tick(): timers run in worker, task worker and user processes of a started server only (swkit) in %s on line 5
+bool(false)
+bool(true)
+bool(true)
+tick T x3, same id: true
+bool(true)
+bool(false)
+after with [1,"two"], ticks so far 3
+bool(true)
+bool(false)
+bool(false)
+
+Warning: Swoole\Timer::tick(): Timer must be greater than or equal to 1 in %s on line %d
+bool(false)
+bool(false)
+done
