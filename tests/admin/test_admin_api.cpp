@@ -45,8 +45,12 @@ std::string run(const std::string& cmd, int& status) {
 }  // namespace
 
 TEST_CASE("the read routes answer with the documented schemas and true values", "[admin]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
   const std::string sock = temp_path("reads.sock");
-  ServerProcess server(admin_options(sock, {{"task_worker_num", 1LL}}));
+  ServerOptions opts = admin_options(sock, {{"task_worker_num", 1LL}});
+  opts.mode = mode;
+  ServerProcess server(opts);
   const auto pids = server.wait_workers(3);
   AdminClient admin(sock);
   std::vector<Client> clients;
@@ -58,7 +62,7 @@ TEST_CASE("the read routes answer with the documented schemas and true values", 
   CHECK(status.body["code"] == 0);
   CHECK(status.body["data"]["master_pid"] == server.master());
   CHECK(status.body["data"]["manager_pid"] == server.manager());
-  CHECK(status.body["data"]["mode"] == "PROCESS");
+  CHECK(status.body["data"]["mode"] == (mode == Mode::Process ? "PROCESS" : "BASE"));
   CHECK(status.body["data"]["port"] == server.port());
   CHECK(status.body["data"]["worker_num"] == 2);
   CHECK(status.body["data"]["task_worker_num"] == 1);

@@ -13,9 +13,6 @@ using namespace swkit;
 using namespace swkit::test;
 
 namespace {
-const char* mode_name(Mode m) {
-  return m == Mode::Process ? "PROCESS" : "BASE";
-}
 SessionId my_fd(Client& c) {
   return std::stoll(field(c.call("whoami"), "fd"));
 }

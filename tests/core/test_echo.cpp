@@ -11,10 +11,6 @@ using namespace swkit::test;
 
 namespace {
 
-const char* mode_name(Mode m) {
-  return m == Mode::Process ? "PROCESS" : "BASE";
-}
-
 void raw_echo(Server& s, const EventChannel&) {
   s.on("receive",
        [](Server& srv, SessionId fd, int, std::string_view data) { srv.send(fd, data); });

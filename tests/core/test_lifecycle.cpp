@@ -17,11 +17,7 @@
 using namespace swkit;
 using namespace swkit::test;
 
-namespace {
-const char* mode_name(Mode m) {
-  return m == Mode::Process ? "PROCESS" : "BASE";
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a SIGKILLed worker is respawned and PROCESS connections keep working", "[lifecycle]") {
   const Mode mode = GENERATE(Mode::Process, Mode::Base);

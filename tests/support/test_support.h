@@ -126,6 +126,9 @@ bool pid_alive(pid_t pid);
 // Polls cond every 10 ms until it holds or timeout passes.
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 10s);
 std::vector<std::string> split(const std::string& s, char sep = ' ');
+inline const char* mode_name(Mode m) {
+  return m == Mode::Process ? "PROCESS" : "BASE";
+}
 // "k=v k2=v2" -> value of key, or "" when absent.
 std::string field(const std::string& line, const std::string& key);
 
