@@ -390,18 +390,6 @@ class AdminClient {
     if (!r) {
       const double took = std::chrono::duration<double>(Clock::now() - started).count();
       const httplib::Error err = r.error();
-      // A server that refuses a POST before reading its body (a 401 from a pre-routing check)
-      // may close the connection while the body is still being written: cpp-httplib then
-      // reports a write error and drops the 401 it has received. A GET says whether that was it.
-      if (method == "POST" && (err == httplib::Error::Write || err == httplib::Error::Read) &&
-          took < timeout_ * 0.95) {
-        try {
-          Reply probe = call("GET", "/v1/status", "");
-          if (probe.status == 401) return probe;
-        } catch (const Failure&) {
-          // no better diagnosis: report the POST's own error below
-        }
-      }
       if (err == httplib::Error::Read && took >= timeout_ * 0.95) {
         throw Failure(kTimedOut, method + " " + path + ": no reply from " + target_.where() +
                                      " within " + fixed(timeout_, 1) + " s");

@@ -40,6 +40,11 @@ void fail(httplib::Response& res, int http, int code, const std::string& message
   reply(res, http, {{"code", code}, {"data", message}});
 }
 
+void deny(httplib::Response& res) {
+  res.set_header("WWW-Authenticate", "Bearer");
+  fail(res, 401, kUnauthorized, "a valid bearer token is required");
+}
+
 // A command's reply is JSON when it parses as JSON, else a string.
 json as_json(const std::string& text) {
   json v = json::parse(text, nullptr, false);
@@ -388,7 +393,7 @@ void Endpoint::v1_command(const httplib::Request& req, httplib::Response& res) {
     return fail(res, 400, kBadRequest, "'timeout' must be in (0, 300] seconds");
   }
   const auto target = parse_target(*to);
-  if (!target) return fail(res, 400, kBadRequest, "unknown target '" + *to + "'");
+  if (!target) return fail(res, 404, kNotFound, "unknown target '" + *to + "'");
   const json data = body->contains("data") ? body->at("data") : json::object();
   run(req.matches[1], *target, data.is_string() ? data.get<std::string>() : data.dump(), *timeout,
       true, res);
@@ -490,15 +495,20 @@ void Endpoint::v1_connections(const httplib::Request& req, httplib::Response& re
 }
 
 void Endpoint::routes() {
-  http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
-    res.set_header("WWW-Authenticate", "Bearer");
-    fail(res, 401, kUnauthorized, "a valid bearer token is required");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  // The token is checked in every handler (and for unmatched routes), not before routing: by
+  // then cpp-httplib has read the request body, so a client with a bad token gets its 401 reply
+  // instead of a connection closed under an unread POST body.
+  auto guarded = [this](httplib::Server::Handler h) {
+    return [this, h = std::move(h)](const httplib::Request& req, httplib::Response& res) {
+      if (authorized(req)) return h(req, res);
+      deny(res);
+    };
+  };
+  http_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    if (res.status == 404) {
+    if (res.status == 404 && !authorized(req)) {
+      deny(res);
+    } else if (res.status == 404) {
       fail(res, 404, kNotFound, "no route for " + req.method + " " + req.path);
     } else {
       // cpp-httplib's own refusals: a malformed request, a POST without Content-Length, a
@@ -521,19 +531,19 @@ void Endpoint::routes() {
       });
 
   // Reads: GET only; mutations: POST only. The other method gets 405 with Allow.
-  auto get = [this](const char* path, httplib::Server::Handler h) {
-    http_.Get(path, std::move(h));
-    http_.Post(path, [](const httplib::Request& req, httplib::Response& res) {
-      res.set_header("Allow", "GET");
-      fail(res, 405, kBadMethod, req.path + " is read-only: use GET");
-    });
+  auto get = [this, guarded](const char* path, httplib::Server::Handler h) {
+    http_.Get(path, guarded(std::move(h)));
+    http_.Post(path, guarded([](const httplib::Request& req, httplib::Response& res) {
+                 res.set_header("Allow", "GET");
+                 fail(res, 405, kBadMethod, req.path + " is read-only: use GET");
+               }));
   };
-  auto post = [this](const char* path, httplib::Server::Handler h) {
-    http_.Post(path, std::move(h));
-    http_.Get(path, [](const httplib::Request& req, httplib::Response& res) {
-      res.set_header("Allow", "POST");
-      fail(res, 405, kBadMethod, req.path + " changes the server: use POST");
-    });
+  auto post = [this, guarded](const char* path, httplib::Server::Handler h) {
+    http_.Post(path, guarded(std::move(h)));
+    http_.Get(path, guarded([](const httplib::Request& req, httplib::Response& res) {
+                res.set_header("Allow", "POST");
+                fail(res, 405, kBadMethod, req.path + " changes the server: use POST");
+              }));
   };
 
   get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -572,7 +582,8 @@ void Endpoint::routes() {
   post(R"(/v1/commands/([A-Za-z0-9_.:-]{1,256}))",
        [this](const httplib::Request& req, httplib::Response& res) { v1_command(req, res); });
 
-  auto api = [this](const httplib::Request& req, httplib::Response& res) { api_command(req, res); };
+  auto api = guarded(
+      [this](const httplib::Request& req, httplib::Response& res) { api_command(req, res); });
   http_.Get(R"(/api/([A-Za-z0-9_.:-]{1,256})(?:/([A-Za-z0-9_-]{1,64}))?)", api);
   http_.Post(R"(/api/([A-Za-z0-9_.:-]{1,256})(?:/([A-Za-z0-9_-]{1,64}))?)", api);
 }

@@ -83,6 +83,7 @@ json client_json(SessionId sid, const ClientInfo& c) {
           {"socket_fd", c.socket_fd},
           {"socket_type", c.socket_type},
           {"reactor_id", c.reactor_id},
+          {"worker_id", c.worker_id},
           {"connect_time", c.connect_time},
           {"last_time", c.last_time},
           {"last_recv_time", c.last_recv_time},

@@ -384,12 +384,21 @@ void Manager::advance_reload() {
   Reload& r = *reload_;
   // An id is done when its successor runs and its old process has left.
   int waiting = 0;
+  bool changed = false;
   for (size_t i = 0; i < r.next; i++) {
     const int id = r.queue[i];
     const pid_t cur = procs_[id].pid;
     const WorkerSlot& slot = s_.arena->worker(id);
     const bool up = cur > 0 && slot.pid.load() == cur &&
                     slot.state.load() == static_cast<int32_t>(SlotState::Running);
+    // The record shows each successor as soon as it runs, not only when the reload ends.
+    if (auto at = r.result_index.find(id); up && at != r.result_index.end()) {
+      int32_t& new_pid = r.rec.results[at->second].new_pid;
+      if (new_pid != cur) {
+        new_pid = cur;
+        changed = true;
+      }
+    }
     auto old = r.old_of.find(id);
     if (up && old != r.old_of.end()) {
       auto l = leaving_.find(old->second);
@@ -402,7 +411,10 @@ void Manager::advance_reload() {
     publish(r.rec);
     return;
   }
-  if (waiting > 0 || r.next < r.queue.size()) return;
+  if (waiting > 0 || r.next < r.queue.size()) {
+    if (changed) publish(r.rec);
+    return;
+  }
   for (const int id : r.queue) {
     if (r.result_index.count(id)) r.rec.results[r.result_index[id]].new_pid = procs_[id].pid;
   }

@@ -508,6 +508,7 @@ bool Server::getClientInfo(SessionId fd, ClientInfo& out) const {
   out.close_errno = snap.close_errno;
   out.recv_queued_bytes = snap.recv_queued;
   out.send_queued_bytes = snap.send_queued;
+  out.worker_id = snap.owner_worker;
   return true;
 }
 

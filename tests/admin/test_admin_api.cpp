@@ -107,6 +107,8 @@ TEST_CASE("the read routes answer with the documented schemas and true values", 
       seen.push_back(c["session_id"].get<int64_t>());
       CHECK(c["remote_ip"] == "127.0.0.1");
       CHECK(c["server_port"] == server.port());
+      CHECK(c["worker_id"].get<int>() >= 0);
+      CHECK(c["worker_id"].get<int>() < 2);
     }
     if (r.body["data"]["next_cursor"].is_null()) break;
     cursor = std::to_string(r.body["data"]["next_cursor"].get<int64_t>());
@@ -173,6 +175,13 @@ TEST_CASE("auth: no token and a wrong token get 401 and the right one passes", "
   CHECK(none.body["code"] == 4001);
   CHECK(AdminClient(where, "s3cret-tokeN").get("/v1/stats").status == 401);
   CHECK(AdminClient(where, "s3cret-token-and-more").get("/v1/stats").status == 401);
+  // A mutation with a body and a wrong token still gets its 401 envelope (the body is read).
+  Reply wrong_post = AdminClient(where, "nope").post("/v1/reload", R"({"task_only":true})");
+  CHECK(wrong_post.status == 401);
+  CHECK(wrong_post.body["code"] == 4001);
+  // Without a token an unknown route says 401, not 404: routes are not revealed.
+  CHECK(AdminClient(where).get("/v1/no-such-route").status == 401);
+  CHECK(AdminClient(where).get("/v1/reload").status == 401);
   CHECK(AdminClient(where, "s3cret-token").post("/v1/commands/server_stats").status == 200);
   Reply right = AdminClient(where, "s3cret-token").get("/v1/stats");
   CHECK(right.status == 200);
@@ -231,6 +240,8 @@ TEST_CASE("bad input: 404 405 and 400 in the envelope and the server keeps servi
   Reply range = admin.get("/api/server_stats/worker-7");
   CHECK(range.status == 400);
   CHECK(admin.get("/api/server_stats/dragon-1").status == 404);
+  CHECK(admin.post("/v1/commands/server_stats", "{\"to\":\"dragon-1\"}").status == 404);
+  CHECK(admin.post("/v1/commands/server_stats", "{\"to\":\"worker-7\"}").status == 400);
   CHECK(admin.get("/v1/connections?limit=0").status == 400);
   CHECK(admin.get("/v1/connections?limit=1001").status == 400);
   CHECK(admin.get("/v1/connections?cursor=-1").status == 400);

@@ -56,6 +56,7 @@ struct ClientInfo {
   int close_errno = 0;
   int64_t recv_queued_bytes = 0;
   int64_t send_queued_bytes = 0;
+  int worker_id = -1;  // the event worker that owns the session (swkit's addition)
 };
 
 // The fields of the seed's stats(); worker_* describe the calling process.
