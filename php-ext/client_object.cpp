@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "swkit/framing.h"
 #include "swkit/server.h"
 
 namespace swkit::php {
@@ -138,58 +139,10 @@ ssize_t fill(ClientState* c, size_t want) {
 // The length field of a length-framed packet at the start of data, or nullopt if not all there
 // yet.
 std::optional<long long> length_field(const ClientState* c, const std::string& data) {
-  size_t size;
-  switch (c->length_type) {
-    case 'c':
-    case 'C':
-      size = 1;
-      break;
-    case 's':
-    case 'S':
-    case 'n':
-    case 'v':
-      size = 2;
-      break;
-    default:
-      size = 4;
-  }
+  const auto size = static_cast<size_t>(swkit::length_type_size(c->length_type));
   if (data.size() < static_cast<size_t>(c->length_offset) + size) return std::nullopt;
-  const auto* p = reinterpret_cast<const unsigned char*>(data.data() + c->length_offset);
-  switch (c->length_type) {
-    case 'c':
-      return static_cast<signed char>(p[0]);
-    case 'C':
-      return p[0];
-    case 's': {
-      int16_t v;
-      std::memcpy(&v, p, 2);
-      return v;
-    }
-    case 'S': {
-      uint16_t v;
-      std::memcpy(&v, p, 2);
-      return v;
-    }
-    case 'n':
-      return (p[0] << 8) | p[1];
-    case 'v':
-      return p[0] | (p[1] << 8);
-    case 'l': {
-      int32_t v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    case 'L': {
-      uint32_t v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    case 'V':
-      return static_cast<long long>(p[0]) | (p[1] << 8) | (p[2] << 16) |
-             (static_cast<long long>(p[3]) << 24);
-    default:  // 'N'
-      return (static_cast<long long>(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
-  }
+  return swkit::decode_length(
+      c->length_type, reinterpret_cast<const unsigned char*>(data.data() + c->length_offset));
 }
 
 }  // namespace

@@ -228,26 +228,6 @@ const std::set<std::string_view>& known_unimplemented() {
 
 }  // namespace
 
-int length_type_size(char type) {
-  switch (type) {
-    case 'c':
-    case 'C':
-      return 1;
-    case 's':
-    case 'S':
-    case 'n':
-    case 'v':
-      return 2;
-    case 'l':
-    case 'L':
-    case 'N':
-    case 'V':
-      return 4;
-    default:
-      return 0;
-  }
-}
-
 void apply_setting(Config& cfg, const std::string& key, const SettingValue& value) {
   const auto& table = setters();
   if (auto it = table.find(key); it != table.end()) {

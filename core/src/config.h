@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "swkit/framing.h"
 #include "swkit/settings.h"
 
 namespace swkit::detail {
@@ -62,8 +63,5 @@ void apply_setting(Config& cfg, const std::string& key, const SettingValue& valu
 // Fills the defaults that depend on the machine (cpu count, fd limit) and checks the settings
 // against each other. Throws ConfigError.
 void finalize_config(Config& cfg);
-
-// Size in bytes of a package_length_type code, 0 if the code is unknown.
-int length_type_size(char type);
 
 }  // namespace swkit::detail

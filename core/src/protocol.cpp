@@ -4,13 +4,30 @@
 #include <cstring>
 
 #include "swkit/errors.h"
+#include "swkit/framing.h"
 
-namespace swkit::detail {
+namespace swkit {
 
-namespace {
+int length_type_size(char type) {
+  switch (type) {
+    case 'c':
+    case 'C':
+      return 1;
+    case 's':
+    case 'S':
+    case 'n':
+    case 'v':
+      return 2;
+    case 'l':
+    case 'L':
+    case 'N':
+    case 'V':
+      return 4;
+    default:
+      return 0;
+  }
+}
 
-// Decodes the length field like PHP's pack() codes: c/C 8-bit, s/S 16-bit host order, n 16-bit
-// big endian, v 16-bit little endian, l/L 32-bit host order, N 32-bit big endian, V little.
 long long decode_length(char type, const unsigned char* p) {
   switch (type) {
     case 'c':
@@ -50,7 +67,7 @@ long long decode_length(char type, const unsigned char* p) {
   }
 }
 
-}  // namespace
+namespace detail {
 
 FrameResult next_frame(const Config& cfg, std::string_view buf) {
   FrameResult r;
@@ -100,4 +117,5 @@ FrameResult next_frame(const Config& cfg, std::string_view buf) {
   return r;
 }
 
-}  // namespace swkit::detail
+}  // namespace detail
+}  // namespace swkit
