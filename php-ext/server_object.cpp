@@ -1176,31 +1176,11 @@ ZEND_METHOD(Swoole_Server, command) {
 
 // Worker, task worker, user process (aliases of Swoole\Timer).
 ZEND_METHOD(Swoole_Server, tick) {
-  zend_long ms;
-  zend_fcall_info fci;
-  zend_fcall_info_cache fcc;
-  zval* params = nullptr;
-  uint32_t count = 0;
-  ZEND_PARSE_PARAMETERS_START(2, -1)
-  Z_PARAM_LONG(ms)
-  Z_PARAM_FUNC(fci, fcc)
-  Z_PARAM_VARIADIC('*', params, count)
-  ZEND_PARSE_PARAMETERS_END();
-  swkit::php::timer_add(ms, &fci.function_name, count, params, true, return_value);
+  swkit::php::timer_method(INTERNAL_FUNCTION_PARAM_PASSTHRU, true);
 }
 
 ZEND_METHOD(Swoole_Server, after) {
-  zend_long ms;
-  zend_fcall_info fci;
-  zend_fcall_info_cache fcc;
-  zval* params = nullptr;
-  uint32_t count = 0;
-  ZEND_PARSE_PARAMETERS_START(2, -1)
-  Z_PARAM_LONG(ms)
-  Z_PARAM_FUNC(fci, fcc)
-  Z_PARAM_VARIADIC('*', params, count)
-  ZEND_PARSE_PARAMETERS_END();
-  swkit::php::timer_add(ms, &fci.function_name, count, params, false, return_value);
+  swkit::php::timer_method(INTERNAL_FUNCTION_PARAM_PASSTHRU, false);
 }
 
 ZEND_METHOD(Swoole_Server, clearTimer) {

@@ -127,7 +127,9 @@ ZEND_METHOD(Swoole_Event, wait) {
   ZEND_PARSE_PARAMETERS_NONE();
 }
 
-ZEND_METHOD(Swoole_Timer, tick) {
+namespace swkit::php {
+
+void timer_method(INTERNAL_FUNCTION_PARAMETERS, bool repeat) {
   zend_long ms;
   zend_fcall_info fci;
   zend_fcall_info_cache fcc;
@@ -138,21 +140,17 @@ ZEND_METHOD(Swoole_Timer, tick) {
   Z_PARAM_FUNC(fci, fcc)
   Z_PARAM_VARIADIC('*', params, count)
   ZEND_PARSE_PARAMETERS_END();
-  swkit::php::timer_add(ms, &fci.function_name, count, params, true, return_value);
+  timer_add(ms, &fci.function_name, count, params, repeat, return_value);
+}
+
+}  // namespace swkit::php
+
+ZEND_METHOD(Swoole_Timer, tick) {
+  swkit::php::timer_method(INTERNAL_FUNCTION_PARAM_PASSTHRU, true);
 }
 
 ZEND_METHOD(Swoole_Timer, after) {
-  zend_long ms;
-  zend_fcall_info fci;
-  zend_fcall_info_cache fcc;
-  zval* params = nullptr;
-  uint32_t count = 0;
-  ZEND_PARSE_PARAMETERS_START(2, -1)
-  Z_PARAM_LONG(ms)
-  Z_PARAM_FUNC(fci, fcc)
-  Z_PARAM_VARIADIC('*', params, count)
-  ZEND_PARSE_PARAMETERS_END();
-  swkit::php::timer_add(ms, &fci.function_name, count, params, false, return_value);
+  swkit::php::timer_method(INTERNAL_FUNCTION_PARAM_PASSTHRU, false);
 }
 
 ZEND_METHOD(Swoole_Timer, exists) {
@@ -178,31 +176,11 @@ ZEND_METHOD(Swoole_Timer, clearAll) {
 
 // Swoole's function names for the same.
 PHP_FUNCTION(swoole_timer_tick) {
-  zend_long ms;
-  zend_fcall_info fci;
-  zend_fcall_info_cache fcc;
-  zval* params = nullptr;
-  uint32_t count = 0;
-  ZEND_PARSE_PARAMETERS_START(2, -1)
-  Z_PARAM_LONG(ms)
-  Z_PARAM_FUNC(fci, fcc)
-  Z_PARAM_VARIADIC('*', params, count)
-  ZEND_PARSE_PARAMETERS_END();
-  swkit::php::timer_add(ms, &fci.function_name, count, params, true, return_value);
+  swkit::php::timer_method(INTERNAL_FUNCTION_PARAM_PASSTHRU, true);
 }
 
 PHP_FUNCTION(swoole_timer_after) {
-  zend_long ms;
-  zend_fcall_info fci;
-  zend_fcall_info_cache fcc;
-  zval* params = nullptr;
-  uint32_t count = 0;
-  ZEND_PARSE_PARAMETERS_START(2, -1)
-  Z_PARAM_LONG(ms)
-  Z_PARAM_FUNC(fci, fcc)
-  Z_PARAM_VARIADIC('*', params, count)
-  ZEND_PARSE_PARAMETERS_END();
-  swkit::php::timer_add(ms, &fci.function_name, count, params, false, return_value);
+  swkit::php::timer_method(INTERNAL_FUNCTION_PARAM_PASSTHRU, false);
 }
 
 PHP_FUNCTION(swoole_timer_exists) {

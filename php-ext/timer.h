@@ -12,6 +12,9 @@ namespace swkit::php {
 // the id, or false (a warning says why) in return_value.
 void timer_add(zend_long ms, zval* callable, uint32_t argc, zval* argv, bool repeat,
                zval* return_value);
+// The body of tick()/after() (Swoole\Timer, swoole_timer_*, Server): parses (ms, callable,
+// ...args) and calls timer_add.
+void timer_method(INTERNAL_FUNCTION_PARAMETERS, bool repeat);
 bool timer_clear(zend_long id);
 bool timer_exists(zend_long id);
 bool timer_clear_all();

@@ -11,8 +11,9 @@ echo swkit_read_until($c, "\n");
 var_dump($server->waitOutput(['Task Callback: ', 'finished, data_len=5']));
 fclose($c);
 // The process titles the example sets.
-$titles = $server->commandLines();
-echo count(preg_grep('/\.php: worker$/', $titles)), ' workers, ', count(preg_grep('/\.php: task_worker$/', $titles)), " task workers\n";
+$count = fn(array $titles, string $re) => count(preg_grep($re, $titles));
+$titles = $server->waitCommandLines(fn($t) => $count($t, '/\.php: worker$/') == 2 && $count($t, '/\.php: task_worker$/') == 4);
+echo $count($titles, '/\.php: worker$/'), ' workers, ', $count($titles, '/\.php: task_worker$/'), " task workers\n";
 var_dump($server->stop());
 $out = $server->output();
 $checks = [
