@@ -388,6 +388,9 @@ void WorkerProcess::note_task_sent(size_t bytes) {
 
 void WorkerProcess::run_task(const Message& m) {
   const MessageHeader& h = *m.head;
+  // The results of the tasks before this one in the batch leave now: a slow task must not hold
+  // back results that are ready (Swoole writes finish() at once).
+  bus_.flush_corked([this](int fd) { watch_writable(fd); });
   slot_.tasks_started.fetch_add(1, std::memory_order_relaxed);
   slot_.task_bytes_started.fetch_add(static_cast<int64_t>(m.payload.size()),
                                      std::memory_order_relaxed);

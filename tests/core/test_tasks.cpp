@@ -47,6 +47,21 @@ TEST_CASE("task() delivers onFinish and per-task callbacks in the sending worker
   CHECK(finishes == 0);  // the callback replaced onFinish
 }
 
+TEST_CASE("a slow task does not hold back the result of a fast one sent with it", "[tasks]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 1LL}}});
+  Client c(server.port());
+  // Both tasks leave in one batch and reach the task worker together.
+  const auto ids = split(c.call("taskpair fast sleep:3000"));
+  REQUIRE(ids.size() == 3);
+  auto first = server.events().wait_for("finish ", 2s);
+  REQUIRE(first);  // not after the 3 s of the slow task
+  CHECK(split(*first)[2] == ids[1]);
+  CHECK(first->find(":fast") != std::string::npos);
+  auto second = server.events().wait_for("finish ", 6s);
+  REQUIRE(second);
+  CHECK(split(*second)[2] == ids[2]);
+}
+
 TEST_CASE("taskwait times out and a late result never reaches a later call", "[tasks]") {
   ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 1LL}}});
   Client c(server.port());

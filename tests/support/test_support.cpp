@@ -365,6 +365,9 @@ void install_command_server(Server& server, const EventChannel& events) {
       const int dst = args.size() > 2 ? std::stoi(args[2]) : -1;
       const int64_t id = s.task(args[1], dst);
       reply(id >= 0 ? "taskid " + std::to_string(id) : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "taskpair" && args.size() == 3) {  // two tasks to task worker 0 at once
+      const int64_t a = s.task(args[1], 0), b = s.task(args[2], 0);
+      reply("taskids " + std::to_string(a) + " " + std::to_string(b));
     } else if (cmd == "taskcb" && args.size() >= 2) {
       const EventChannel* evc = ev;
       const int64_t id = s.task(args[1], -1, [evc](Server& srv, TaskId tid, std::string_view d) {
