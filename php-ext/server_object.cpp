@@ -13,6 +13,7 @@
 #include "connection_iterator.h"
 #include "coroutine.h"
 #include "process_object.h"
+#include "swkit/admin.h"
 #include "task_codec.h"
 #include "timer.h"
 
@@ -642,6 +643,9 @@ ZEND_METHOD(Swoole_Server, start) {
     swkit::set_last_error(swkit::kErrInvalidParams);
     RETURN_FALSE;
   }
+  // The admin endpoint (admin-api/README.md), attached after the script's own addCommand()
+  // calls so that a command of the same name as a built-in one stays the script's.
+  if (s->server->setting().count("admin_server")) swkit::admin::attach(*s->server);
   s->started = true;
   swkit::php::g_running = s;
   const bool ok = s->server->start();
