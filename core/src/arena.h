@@ -100,6 +100,10 @@ struct alignas(64) WorkerSlot {
   std::atomic<int64_t> task_bytes_sent{0};
   std::atomic<int64_t> tasks_started{0};
   std::atomic<int64_t> task_bytes_started{0};
+  // Task ids of this worker id, across its processes: a successor never reuses the id of a
+  // task its predecessor sent, so a late result (it arrives on the id's socket, which outlives
+  // the process) never matches a later taskwait/taskCo/callback.
+  std::atomic<uint32_t> next_task_id{0};
 };
 
 // The supervisor's view of a worker slot (beyond Swoole's BUSY/IDLE/EXIT status).

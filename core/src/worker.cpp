@@ -473,6 +473,11 @@ void WorkerProcess::on_pipe_message(const Message& m) {
         auto fn = std::move(it->second);
         finish_callbacks_.erase(it);
         fn(s_.api, static_cast<TaskId>(h.session_id), m.payload);
+      } else if (h.aux & (kTaskCallback | kTaskGroup)) {
+        // Its callback or taskCo was in a predecessor of this worker id (reload, crash): ids
+        // are not reused, so it belongs to nobody here.
+        log_debug("{}#{}: dropped the result of task#{} sent by a previous process",
+                  kind_name(kind_), id_, h.session_id);
       } else if (s_.cb.on_finish) {
         s_.cb.on_finish(s_.api, static_cast<TaskId>(h.session_id), m.payload);
       }
@@ -645,7 +650,7 @@ int64_t WorkerProcess::send_task(std::string_view data, int dst, uint32_t flags,
   if (!pack_task_payload(s_, data, queue, storage, payload, flags)) return -1;
   const int target = queue ? -1 : pick_task_worker(s_, dst);
   if (!queue && target < 0) return -1;
-  const uint32_t task_id = next_task_id_++;
+  const uint32_t task_id = slot_.next_task_id.fetch_add(1, std::memory_order_relaxed);
   MessageHeader h = make_head(MsgType::Task, task_id, -1, id_);
   h.aux = flags;
   note_task_sent(payload.size());

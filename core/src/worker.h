@@ -103,7 +103,6 @@ class WorkerProcess : public ConnectionHost {
   EventLoop::IoHandler pipe_handler_;
 
   // Tasks.
-  uint32_t next_task_id_ = 0;
   std::optional<CurrentTask> current_task_;
   std::unordered_map<uint32_t, Server::FinishHandler> finish_callbacks_;
   struct TaskGroup {

@@ -73,6 +73,23 @@ TEST_CASE("taskwait times out and a late result never reaches a later call", "[t
   CHECK(r.find("sleep") == std::string::npos);
 }
 
+TEST_CASE("a late task result never reaches the successor of its sender", "[tasks]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 1LL}}});
+  Client c(server.port());
+  REQUIRE(c.call("taskwait sleep:600 0.1") == "err 2003");
+  // The worker that sent it is replaced while the task still runs; the successor's first
+  // taskwait must get its own result, not the late one waiting on worker 0's socket.
+  auto pid_of = [](const std::string& whoami) { return whoami.substr(whoami.find("pid=")); };
+  const std::string old_pid = pid_of(c.call("whoami"));
+  CHECK(c.call("stop") == "ok");
+  // PROCESS mode: the connection stays; the successor answers on it.
+  REQUIRE(eventually([&] { return pid_of(c.call("whoami")) != old_pid; }, 5s));
+  const std::string r = c.call("taskwait after-reload 3.0");
+  REQUIRE(r.rfind("result ", 0) == 0);
+  CHECK(r.find(":after-reload") != std::string::npos);
+  CHECK(r.find("sleep") == std::string::npos);
+}
+
 TEST_CASE("taskCo returns results by index with the timed-out ones missing", "[tasks]") {
   ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 3LL}}});
   Client c(server.port());
