@@ -198,6 +198,10 @@ const std::unordered_map<std::string, Setter>& setters() {
        }},
       {"admin_token_file",
        [](Config& c, auto& k, auto& v) { c.admin_token_file = text(k, v, 0, 4096); }},
+      {"heartbeat_check_interval",
+       [](Config& c, auto& k, auto& v) { c.heartbeat_check_interval = int_in(k, v, 0, 86400); }},
+      {"heartbeat_idle_time",
+       [](Config& c, auto& k, auto& v) { c.heartbeat_idle_time = int_in(k, v, 0, 86400 * 7); }},
       {"max_wait_time",
        [](Config& c, auto& k, auto& v) { c.max_wait_time = number_in(k, v, 0.001, 3600); }},
   };
@@ -207,9 +211,7 @@ const std::unordered_map<std::string, Setter>& setters() {
 // Swoole settings that swkit knows but does not implement yet: refused by name rather than
 // accepted and ignored.
 const std::set<std::string_view>& known_unimplemented() {
-  static const std::set<std::string_view> keys = {"heartbeat_check_interval",
-                                                  "heartbeat_idle_time",
-                                                  "ssl_cert_file",
+  static const std::set<std::string_view> keys = {"ssl_cert_file",
                                                   "ssl_key_file",
                                                   "user",
                                                   "group",
@@ -259,6 +261,11 @@ void finalize_config(Config& cfg) {
   } else if (cfg.max_connection > fd_limit) {
     throw ConfigError("set(): 'max_connection' must be at most the open-file limit (ulimit -n = " +
                       std::to_string(fd_limit) + "), got " + std::to_string(cfg.max_connection));
+  }
+  if (cfg.heartbeat_idle_time > 0 && cfg.heartbeat_check_interval == 0) {
+    cfg.heartbeat_check_interval = std::max(1, cfg.heartbeat_idle_time / 2);
+  } else if (cfg.heartbeat_check_interval > 0 && cfg.heartbeat_idle_time == 0) {
+    cfg.heartbeat_idle_time = 2 * cfg.heartbeat_check_interval;
   }
   if (!cfg.admin_server.empty()) {
     const AdminAddress a = parse_admin_server(cfg.admin_server, cfg.pid_file);

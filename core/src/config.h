@@ -32,6 +32,11 @@ struct Config {
   std::string package_eof = "\r\n";
   bool enable_unsafe_event = false;
   double max_wait_time = 3.0;
+  // Heartbeat (seconds, 0 = off): a connection with nothing received for heartbeat_idle_time
+  // is closed by its owner, checked every heartbeat_check_interval. Either one implies the
+  // other (idle = 2 x interval; interval = idle / 2), as in Swoole.
+  int heartbeat_check_interval = 0;
+  int heartbeat_idle_time = 0;
   // Supervisor.
   long long max_request = 0;         // 0 = never recycle
   long long max_request_grace = -1;  // -1 = default: max_request / 2

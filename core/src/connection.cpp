@@ -5,8 +5,10 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "log.h"
@@ -125,6 +127,7 @@ bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_s
   c.row = row;
   c.session_id = sid;
   c.server_fd = listener.fd;
+  c.accepted_us = now;
   by_fd_[fd] = sid;
   loop_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t ev) { on_event(fd, ev); });
   host_.on_open(c);
@@ -337,6 +340,24 @@ void ConnectionSet::expire_closing(int64_t older_than_us) {
     log_warn("session#{}: no onClose answer from its worker, releasing it", sid);
     release(sid);
   }
+}
+
+size_t ConnectionSet::close_idle(int64_t idle_us) {
+  const int64_t now = now_us();
+  std::vector<std::pair<uint32_t, bool>> idle;  // session, reset
+  for (const auto& [sid, c] : by_session_) {
+    if (c.closing) continue;
+    const int64_t recv = arena_.connection(c.row)->last_recv_us.load(std::memory_order_relaxed);
+    if (now - std::max(recv, c.accepted_us) > idle_us) {
+      idle.emplace_back(sid, c.out_off < c.out.size());
+    }
+  }
+  for (const auto& [sid, reset] : idle) {
+    log_debug("session#{}: nothing received for {} s, closed by the heartbeat", sid,
+              idle_us / 1000000);
+    close(sid, reset);
+  }
+  return idle.size();
 }
 
 }  // namespace swkit::detail

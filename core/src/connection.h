@@ -29,6 +29,7 @@ struct Connection {
   bool close_after_flush = false;
   bool closing = false;  // onClose pending: no more reads or writes
   int64_t closing_since_us = 0;
+  int64_t accepted_us = 0;  // wall clock: the heartbeat's "last received" before any data
   CloseReason reason = CloseReason::None;
 };
 
@@ -67,6 +68,10 @@ class ConnectionSet {
   void release_all();
   // Releases connections whose onClose answer is overdue (the worker died holding it).
   void expire_closing(int64_t older_than_us);
+  // Heartbeat: closes every connection that received nothing for idle_us (since it connected,
+  // when nothing came yet); one with output still queued is reset, its peer is not reading.
+  // Returns how many were closed.
+  size_t close_idle(int64_t idle_us);
 
   Connection* find(uint32_t session_id);
   size_t size() const { return by_session_.size(); }

@@ -34,6 +34,11 @@ ReactorThread::ReactorThread(ServerImpl& s, int id)
   }
   loop_.add_timer(
       1000, [this] { conns_.expire_closing(kCloseAckTimeoutUs); }, 1000);
+  if (const int every = s_.cfg.heartbeat_check_interval; every > 0) {
+    const int64_t idle_us = static_cast<int64_t>(s_.cfg.heartbeat_idle_time) * 1000000;
+    loop_.add_timer(
+        every * 1000.0, [this, idle_us] { conns_.close_idle(idle_us); }, every * 1000.0);
+  }
   bus_.set_corked(true);
   loop_.set_before_wait([this] { bus_.flush_corked([this](int fd) { watch_writable(fd); }); });
 }

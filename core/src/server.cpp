@@ -512,6 +512,30 @@ bool Server::getClientInfo(SessionId fd, ClientInfo& out) const {
   return true;
 }
 
+bool Server::heartbeat(bool close_connection, std::vector<SessionId>& out) {
+  out.clear();
+  const int idle = impl_->cfg.heartbeat_idle_time;
+  if (idle <= 0) {
+    detail::log_warn("heartbeat(): set heartbeat_idle_time or heartbeat_check_interval first");
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  const double now = detail::wall_time();
+  std::vector<SessionId> page;
+  for (SessionId start = 0; getClientList(start, 100, page) && !page.empty(); start = page.back()) {
+    for (const SessionId sid : page) {
+      ClientInfo info;
+      if (!getClientInfo(sid, info)) continue;  // closed meanwhile
+      const double last = std::max(info.last_recv_time, static_cast<double>(info.connect_time));
+      if (now - last > idle) out.push_back(sid);
+    }
+  }
+  if (close_connection) {
+    for (const SessionId sid : out) close(sid);
+  }
+  return true;
+}
+
 bool Server::getClientList(SessionId start_fd, int page_size, std::vector<SessionId>& out) const {
   out.clear();
   if (page_size < 1 || page_size > 100) {

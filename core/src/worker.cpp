@@ -176,6 +176,11 @@ int WorkerProcess::run() {
   if (conns_) {
     // Every worker waits on the shared listening socket; EPOLLEXCLUSIVE wakes one of them.
     loop_.add(s_.listen_fd, EPOLLIN | EPOLLEXCLUSIVE, [this](uint32_t) { accept_ready(); });
+    if (const int every = s_.cfg.heartbeat_check_interval; every > 0) {
+      const int64_t idle_us = static_cast<int64_t>(s_.cfg.heartbeat_idle_time) * 1000000;
+      loop_.add_timer(
+          every * 1000.0, [this, idle_us] { conns_->close_idle(idle_us); }, every * 1000.0);
+    }
   }
 
   serve_commands(s_, loop_, s_.control.child_end(id_),

@@ -17,7 +17,7 @@ var_dump($s->set(['worker_num' => 0]));
 var_dump($s->set(['worker_num' => 3, 'dispatch_mode' => 99]));
 var_dump($s->set(['worker_num' => [1, 2]]));
 var_dump($s->set([1, 2]));
-var_dump($s->set(['heartbeat_check_interval' => 5]));
+var_dump($s->set(['open_http_protocol' => true]));
 var_dump($s->setting);
 ?>
 --EXPECTF--
@@ -39,7 +39,7 @@ bool(false)
 Warning: Swoole\Server::set(): setting names are strings, got the index 0 in %s on line %d
 bool(false)
 
-Warning: Swoole\Server::set(): %sheartbeat_check_interval%s in %s on line %d
+Warning: Swoole\Server::set(): %sopen_http_protocol%s in %s on line %d
 bool(false)
 array(8) {
   ["reactor_num"]=>

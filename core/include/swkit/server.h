@@ -306,6 +306,11 @@ class Server {
   // Any process: up to page_size (1..100) connected sessions greater than start_fd, ascending.
   // False (505) when page_size is out of range.
   bool getClientList(SessionId start_fd, int page_size, std::vector<SessionId>& out) const;
+  // Worker (any process that can close()). Every connection that received nothing for
+  // heartbeat_idle_time seconds (since it connected, when nothing came yet), ascending; closed
+  // too when close_connection. False (505, a warning names the setting) when heartbeat_idle_time
+  // and heartbeat_check_interval are both unset.
+  bool heartbeat(bool close_connection, std::vector<SessionId>& out);
   // Any process.
   ServerStats stats() const;
 
