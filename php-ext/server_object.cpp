@@ -778,6 +778,21 @@ ZEND_METHOD(Swoole_Server, getClientList) {
   for (swkit::SessionId fd : fds) add_next_index_long(return_value, fd);
 }
 
+// Worker: the sessions idle for heartbeat_idle_time, closed unless told not to.
+ZEND_METHOD(Swoole_Server, heartbeat) {
+  bool close_connection = true;
+  ZEND_PARSE_PARAMETERS_START(0, 1)
+  Z_PARAM_OPTIONAL
+  Z_PARAM_BOOL(close_connection)
+  ZEND_PARSE_PARAMETERS_END();
+  ServerState* s = running(ZEND_THIS);
+  if (!s) RETURN_FALSE;
+  std::vector<swkit::SessionId> fds;
+  if (!s->server->heartbeat(close_connection, fds)) RETURN_FALSE;
+  array_init_size(return_value, static_cast<uint32_t>(fds.size()));
+  for (swkit::SessionId fd : fds) add_next_index_long(return_value, fd);
+}
+
 // Any process. worker_* describe the calling process.
 ZEND_METHOD(Swoole_Server, stats) {
   ZEND_PARSE_PARAMETERS_NONE();

@@ -88,6 +88,8 @@ namespace Swoole {
         /** @implementation-alias Swoole\Server::getClientList */
         public function connection_list(int $start_fd = 0, int $find_count = 10): false|array {}
 
+        public function heartbeat(bool $ifCloseConnection = true): false|array {}
+
         public function stats(): array {}
 
         public function getWorkerId(): int|false {}

@@ -34,6 +34,8 @@ var_dump($server->waitListening());
 $c = swkit_connect($server->port);
 $pid = swkit_ask($c, 'pid', 10);
 fwrite($c, "throw\n");
+// Wait for the trace before the next request: sent at once, both could arrive as one read.
+var_dump($server->waitOutput('Uncaught RuntimeException: boom'));
 var_dump(swkit_ask($c, 'pid', 10) === $pid);   // the same worker answers
 fwrite($c, "exit\n");
 var_dump($server->waitOutput('workerError id=0 code=3 signal=0'));
@@ -48,6 +50,7 @@ var_dump($server->stop());
 echo $server->output();
 ?>
 --EXPECTF--
+bool(true)
 bool(true)
 bool(true)
 bool(true)

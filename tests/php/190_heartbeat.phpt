@@ -1,0 +1,69 @@
+--TEST--
+heartbeat: heartbeat(false) lists the connections idle for heartbeat_idle_time without closing them, heartbeat() closes them (onClose fires), a busy connection stays; without the settings it is false
+--FILE--
+<?php
+require __DIR__ . '/include/server.inc';
+$server = SwkitServer::start(<<<'PHP'
+<?php
+$server = new Swoole\Server('127.0.0.1', __PORT__, SWOOLE_PROCESS);
+// The passive check is far away (60 s): only heartbeat() closes here.
+$server->set(['worker_num' => 1, 'heartbeat_idle_time' => 1, 'heartbeat_check_interval' => 60,
+              'log_level' => SWOOLE_LOG_ERROR]);
+$server->on('receive', function (Swoole\Server $s, int $fd, int $reactorId, string $data) {
+    $cmd = trim($data);
+    if ($cmd === 'list') {
+        $s->send($fd, json_encode($s->heartbeat(false)) . "\n");
+    } elseif ($cmd === 'close') {
+        $s->send($fd, json_encode($s->heartbeat()) . "\n");
+    } else {
+        $s->send($fd, "fd $fd\n");
+    }
+});
+$server->on('close', function (Swoole\Server $s, int $fd) { echo "close $fd\n"; });
+$server->start();
+PHP);
+var_dump($server->waitListening());
+$idle = swkit_connect($server->port);
+fwrite($idle, "hello\n");
+$idle_fd = (int) substr(trim(swkit_read_until($idle, "\n")), 3);
+$busy = swkit_connect($server->port);
+usleep(1600000);  // past heartbeat_idle_time for both
+fwrite($busy, "list\n");  // the busy one has just sent: not idle
+echo "list: ", json_decode(trim(swkit_read_until($busy, "\n"))) === [$idle_fd] ? 'the idle one' : 'wrong', "\n";
+echo "still open: ", var_export(swkit_listening($server->port) && !feof($idle), true), "\n";
+fwrite($busy, "close\n");
+echo "closed: ", json_decode(trim(swkit_read_until($busy, "\n"))) === [$idle_fd] ? 'the idle one' : 'wrong', "\n";
+echo "idle sees EOF: ", var_export(fread($idle, 10) === '' && feof($idle), true), "\n";
+var_dump($server->waitOutput("close $idle_fd"));
+fwrite($busy, "again\n");
+echo "busy still served: ", var_export(str_starts_with(swkit_read_until($busy, "\n"), 'fd '), true), "\n";
+var_dump($server->stop());
+
+// Without heartbeat settings heartbeat() is false (Swoole's behaviour), with a warning.
+$server = SwkitServer::start(<<<'PHP'
+<?php
+$server = new Swoole\Server('127.0.0.1', __PORT__, SWOOLE_BASE);
+$server->set(['worker_num' => 1, 'log_level' => SWOOLE_LOG_ERROR]);
+$server->on('receive', function (Swoole\Server $s, int $fd, int $reactorId, string $data) {
+    $s->send($fd, var_export($s->heartbeat(), true) . "\n");
+});
+$server->start();
+PHP);
+var_dump($server->waitListening());
+$c = swkit_connect($server->port);
+fwrite($c, "x\n");
+echo "unset: ", trim(swkit_read_until($c, "\n")), "\n";
+var_dump($server->stop());
+?>
+--EXPECT--
+bool(true)
+list: the idle one
+still open: true
+closed: the idle one
+idle sees EOF: true
+bool(true)
+busy still served: true
+int(0)
+bool(true)
+unset: false
+int(0)
