@@ -427,7 +427,8 @@ std::optional<std::string> Server::taskwait(std::string_view data, double timeou
                                             int dst_worker_id) {
   detail::WorkerProcess* w = runtime(*impl_);
   if (!w) return std::nullopt;
-  return w->task_wait({data}, timeout, dst_worker_id)[0];
+  auto results = w->task_wait({data}, timeout, dst_worker_id);
+  return results.empty() ? std::nullopt : std::move(results[0]);
 }
 
 std::map<size_t, std::string> Server::taskWaitMulti(const std::vector<std::string>& tasks,
@@ -443,7 +444,7 @@ std::map<size_t, std::string> Server::taskWaitMulti(const std::vector<std::strin
 std::vector<std::optional<std::string>> Server::taskCo(const std::vector<std::string>& tasks,
                                                        double timeout) {
   detail::WorkerProcess* w = runtime(*impl_);
-  if (!w) return std::vector<std::optional<std::string>>(tasks.size());
+  if (!w) return {};
   std::vector<std::string_view> views(tasks.begin(), tasks.end());
   return w->task_wait(views, timeout, -1);
 }

@@ -675,12 +675,12 @@ std::vector<std::optional<std::string>> WorkerProcess::task_wait(
   if (kind_ != ProcessKind::Event) {
     log_warn("taskwait(): only event workers can wait for tasks");
     set_last_error(kErrWrongOperation);
-    return results;
+    return {};
   }
   if (tasks.size() > kMaxTasksAtOnce) {
     log_warn("taskWaitMulti(): at most {} tasks at once, got {}", kMaxTasksAtOnce, tasks.size());
     set_last_error(kErrInvalidParams);
-    return results;
+    return {};
   }
   const int64_t deadline = monotonic_us() + static_cast<int64_t>(timeout * 1e6);
   std::unordered_map<uint32_t, size_t> waiting;

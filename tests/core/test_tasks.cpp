@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "test_support.h"
@@ -258,4 +259,62 @@ TEST_CASE("a user process sends one-way tasks and pipe messages", "[tasks]") {
   CHECK(split(*sent)[1] != "-1");
   CHECK(split(*sent)[2] == "1");
   CHECK(server.events().wait_for("pipemessage 0 4 hello-from-user", 5s));
+}
+
+TEST_CASE("taskWaitMulti and taskCo take at most 1024 tasks", "[tasks]") {
+  ServerProcess server({.settings = kTasks});
+  Client c(server.port());
+  auto words = [](int n, const char* w) {
+    std::string out;
+    for (int i = 0; i < n; i++) out += std::string(" ") + w;
+    return out;
+  };
+  CHECK(c.call("taskmulti 5.0" + words(1025, "x")) == "results");  // refused: nothing ran
+  CHECK(c.call("taskco 5.0" + words(1025, "x")) == "err 505");
+  // 1024 is the limit, not beyond it: every result comes back.
+  const auto all = split(c.call("taskco 20.0" + words(1024, "y"), 30s));
+  REQUIRE(all.size() == 1025);
+  CHECK(all[0] == "coresults");
+  CHECK(std::count(all.begin(), all.end(), "-") == 0);
+}
+
+TEST_CASE("finish() in onTask answers a taskwait, and tasks from master and manager are one-way",
+          "[tasks]") {
+  ServerProcess server({.settings = kTasks, .customize = [](Server& s, const EventChannel& ev) {
+                          const EventChannel* evc = &ev;
+                          s.on("task",
+                               [evc](Server& srv, TaskId, int src,
+                                     std::string_view data) -> std::optional<std::string> {
+                                 const std::string d(data);
+                                 evc->emit("ontask " + d + " src=" + std::to_string(src));
+                                 if (d == "fin") {
+                                   evc->emit(std::string("finish=") +
+                                             (srv.finish("explicit") ? "1" : "0"));
+                                   return std::nullopt;  // finish() already answered
+                                 }
+                                 if (d.rfind("from-", 0) == 0)
+                                   return "one-way result";  // must go nowhere
+                                 return "returned " + d;
+                               });
+                          s.on("start", [evc](Server& srv) {
+                            srv.task("from-master");
+                            // What the test server's own onStart says (ServerProcess waits for it).
+                            evc->emit("start " + std::to_string(srv.port()) + " " +
+                                      std::to_string(srv.getMasterPid()) + " " +
+                                      std::to_string(srv.getManagerPid()));
+                          });
+                          s.on("managerStart", [](Server& srv) { srv.task("from-manager"); });
+                        }});
+  for (const char* who : {"ontask from-master src=-1", "ontask from-manager src=-1"}) {
+    INFO(who);
+    CHECK(server.events().wait_for(who, 5s));
+  }
+  Client c(server.port());
+  CHECK(c.call("taskwait fin").find("explicit") != std::string::npos);
+  CHECK(server.events().wait_for("finish=1", 5s));
+  CHECK(c.call("taskwait plain").find("returned plain") != std::string::npos);
+  // No onFinish anywhere for the one-way tasks.
+  for (const auto& line : server.events().drain(300ms)) {
+    CHECK(line.find("one-way result") == std::string::npos);
+  }
 }

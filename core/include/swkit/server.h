@@ -277,7 +277,8 @@ class Server {
   std::map<size_t, std::string> taskWaitMulti(const std::vector<std::string>& tasks,
                                               double timeout = 0.5);
   // Event worker: like taskWaitMulti, one entry per task, nullopt (Swoole: false) for timed-out
-  // ones.
+  // ones. Refused (Swoole: false) with an empty vector and 505 for more than 1024 tasks, 509
+  // outside an event worker; taskWaitMulti then returns an empty map.
   std::vector<std::optional<std::string>> taskCo(const std::vector<std::string>& tasks,
                                                  double timeout = 0.5);
   // Event worker, without blocking: sends every task and returns; done runs on the worker's
