@@ -1,14 +1,19 @@
 // The admin endpoint (admin-api/README.md) against real servers: every route, auth, the socket's
-// mode, bad input, readiness, sd_notify, and a slow admin client next to the data path.
+// mode, bad input, readiness (also during start-up), sd_notify, a slow admin client next to the
+// data path, task-only and timed-out reloads, respawns in /v1/workers, and the /api shapes.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "admin_http.h"
@@ -435,4 +440,303 @@ TEST_CASE("sd_notify: READY STOPPING and RELOADING with MONOTONIC_USEC on NOTIFY
   }
   ::close(fd);
   ::unlink(path.c_str());
+}
+
+namespace {
+
+// The row of /v1/workers named name (null when there is none).
+json process_named(const json& processes, const std::string& name) {
+  for (const auto& p : processes) {
+    if (p["name"] == name) return p;
+  }
+  return nullptr;
+}
+
+// A user process (addProcess) that says "userstart ID PID" and stays in its event loop.
+void add_user_process(Server& s, const EventChannel& ev) {
+  s.addProcess([&ev](Server& srv, int id) {
+    ev.emit("userstart " + std::to_string(id) + " " + std::to_string(getpid()));
+    srv.tick(1000, [](int64_t) {});
+  });
+}
+
+}  // namespace
+
+TEST_CASE("POST /v1/reload with task_only and wait replaces the task workers alone", "[admin]") {
+  const std::string sock = temp_path("task-reload.sock");
+  ServerProcess server(admin_options(sock, {{"task_worker_num", 2LL}}));
+  const auto before = server.wait_workers(4);  // 0, 1 event; 2, 3 task
+  AdminClient admin(sock);
+
+  Reply r = admin.post("/v1/reload", R"({"task_only":true,"wait":true,"timeout":20})");
+  REQUIRE(r.status == 200);
+  const json& tx = r.body["data"];
+  INFO(tx.dump());
+  CHECK(tx["trigger"] == "admin");
+  CHECK(tx["task_only"] == true);
+  CHECK(tx["done"] == true);
+  CHECK(tx["clean"] == true);
+  REQUIRE(tx["workers"].size() == 2);
+  std::map<int, pid_t> replaced;  // worker id -> new pid
+  for (int i = 0; i < 2; i++) {
+    const json& w = tx["workers"][i];
+    CHECK(w["id"] == 2 + i);
+    CHECK(w["old_pid"] == before[2 + i]);
+    CHECK(w["new_pid"].get<pid_t>() > 0);
+    CHECK(w["new_pid"] != before[2 + i]);
+    CHECK(w["drain_ms"].get<int>() >= 0);
+    CHECK(w["forced"] == false);
+    replaced[w["id"].get<int>()] = w["new_pid"].get<pid_t>();
+  }
+
+  // The event workers kept their processes; the task workers run in new ones.
+  const json procs = admin.get("/v1/workers").body["data"]["processes"];
+  INFO(procs.dump());
+  for (int id = 0; id < 2; id++) {
+    const json p = process_named(procs, "worker-" + std::to_string(id));
+    CHECK(p["pid"] == before[id]);
+    CHECK(p["generation"] == 0);
+  }
+  for (int i = 0; i < 2; i++) {
+    const json p = process_named(procs, "task_worker-" + std::to_string(i));
+    CHECK(p["pid"] == replaced[2 + i]);
+    CHECK(p["generation"] == tx["id"]);
+  }
+  const json reloads = admin.get("/v1/reloads").body["data"]["reloads"];
+  REQUIRE(reloads.size() == 1);
+  CHECK(reloads.back()["id"] == tx["id"]);
+  CHECK(reloads.back()["task_only"] == true);
+  // And the new task workers take tasks.
+  Client c(server.port());
+  CHECK(c.call("taskwait hello 5").rfind("result t", 0) == 0);
+}
+
+TEST_CASE("/v1/workers lists user processes, a killed worker's respawn and its requests",
+          "[admin]") {
+  const std::string sock = temp_path("workers.sock");
+  ServerProcess server(admin_options(sock, {{"task_worker_num", 1LL}}, add_user_process));
+  const auto pids = server.wait_workers(3);
+  auto user = server.events().wait_for("userstart ", 10s);
+  REQUIRE(user);
+  const pid_t user_pid = std::stoi(split(*user)[2]);
+  AdminClient admin(sock);
+
+  const json procs = admin.get("/v1/workers").body["data"]["processes"];
+  INFO(procs.dump());
+  REQUIRE(procs.size() == 6);  // master, manager, 2 event, 1 task, 1 user
+  const json up = process_named(procs, "user_process-0");
+  REQUIRE(up.is_object());
+  CHECK(up["kind"] == "user");
+  CHECK(up["pid"] == user_pid);
+  CHECK(up["state"] == "RUNNING");
+  CHECK(up["rss_bytes"].get<int64_t>() > 0);
+  const json w0 = process_named(procs, "worker-0");
+  CHECK(w0["respawns"] == 0);
+  CHECK(w0["last_exit_status"] == 0);
+
+  // SIGKILL event worker 0: the manager respawns it and the row says why it went.
+  REQUIRE(::kill(pids[0], SIGKILL) == 0);
+  const auto error = server.events().wait_for("workererror 0 ", 10s);
+  REQUIRE(error);
+  CHECK(*error == "workererror 0 " + std::to_string(pids[0]) + " 0 9");
+  const auto restarted = server.events().wait_for("workerstart 0 ", 10s);
+  REQUIRE(restarted);
+  const pid_t new_pid = std::stoi(split(*restarted)[2]);
+  CHECK(new_pid != pids[0]);
+  json row;
+  CHECK(eventually(
+      [&] {
+        row = process_named(admin.get("/v1/workers").body["data"]["processes"], "worker-0");
+        return row["pid"] == new_pid && row["state"] == "RUNNING";
+      },
+      10s));
+  INFO(row.dump());
+  CHECK(row["respawns"].get<int>() >= 1);
+  // The raw waitpid() status (README: Process): killed by signal 9, no core.
+  const int status = row["last_exit_status"].get<int>();
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+  CHECK(status == SIGKILL);
+  // The user process was not touched.
+  const json up_after =
+      process_named(admin.get("/v1/workers").body["data"]["processes"], "user_process-0");
+  CHECK(up_after["pid"] == user_pid);
+  CHECK(up_after["respawns"] == 0);
+
+  // Requests to the new worker 0 are counted in its row: find a client it serves.
+  std::vector<Client> clients;
+  for (int i = 0; i < 16; i++) {
+    clients.emplace_back(server.port());
+    if (clients.back().call("whoami").rfind("w0 ", 0) == 0) break;
+  }
+  REQUIRE(clients.back().call("whoami").rfind("w0 ", 0) == 0);
+  const int64_t before =
+      process_named(admin.get("/v1/workers").body["data"]["processes"], "worker-0")["requests"];
+  constexpr int kEchoes = 20;
+  for (int i = 0; i < kEchoes; i++) {
+    REQUIRE(clients.back().call("echo n" + std::to_string(i)) == "w0 n" + std::to_string(i));
+  }
+  int64_t after = before;
+  CHECK(eventually(
+      [&] {
+        after = process_named(admin.get("/v1/workers").body["data"]["processes"],
+                              "worker-0")["requests"];
+        return after >= before + kEchoes;
+      },
+      5s));
+  INFO("requests before " << before << " after " << after);
+  CHECK(after >= before + kEchoes);
+}
+
+TEST_CASE("/readyz is 503 while an event worker is still in onWorkerStart, then 200", "[admin]") {
+  const std::string sock = temp_path("startup.sock");
+  // Worker 1 spends 3 s in onWorkerStart; the endpoint is up long before that ends.
+  ServerProcess server(admin_options(sock, {}, [](Server& s, const EventChannel& ev) {
+    s.on("workerStart", [&ev](Server&, int id) {
+      if (id == 1) {
+        ev.emit("slowstart 1");
+        std::this_thread::sleep_for(3s);
+      }
+      ev.emit("workerstart " + std::to_string(id) + " " + std::to_string(getpid()));
+    });
+  }));
+  REQUIRE(server.events().wait_for("slowstart 1", 10s));
+  AdminClient admin(sock);
+  Reply first = admin.get("/readyz");
+  CHECK(first.status == 503);
+  CHECK(first.body["code"] == 5003);
+  CHECK(first.body["data"]["ready"] == false);
+  CHECK(first.body["data"]["reason"].get<std::string>().rfind("starting: worker ", 0) == 0);
+  Reply status = admin.get("/v1/status");
+  CHECK(status.body["data"]["ready"] == false);
+
+  // Poll until ready; every refusal until then says which worker is starting.
+  std::set<std::string> reasons;
+  Reply last;
+  CHECK(eventually(
+      [&] {
+        last = admin.get("/readyz");
+        if (last.status == 503) reasons.insert(last.body["data"]["reason"].get<std::string>());
+        return last.status == 200;
+      },
+      15s));
+  INFO(last.text);
+  CHECK(last.body["data"]["ready"] == true);
+  CHECK(reasons.count("starting: worker 1 is STARTING") == 1);
+  for (const auto& r : reasons) CHECK(r.rfind("starting: worker ", 0) == 0);
+  // Ready came after worker 1's onWorkerStart returned (it emits just before returning).
+  CHECK(server.events().wait_for("workerstart 1 ", 500ms));
+  CHECK(admin.get("/v1/status").body["data"]["ready"] == true);
+}
+
+TEST_CASE("POST /v1/reload with wait past its timeout is 504 with the reload so far", "[admin]") {
+  const std::string sock = temp_path("reload-timeout.sock");
+  ServerProcess server(admin_options(sock, {{"max_wait_time", 5.0}}));
+  server.wait_workers(2);
+  AdminClient admin(sock);
+  Client c(server.port());
+  REQUIRE(c.send_all("sleep 1500\n"));
+  REQUIRE(server.events().wait_for("sleeping ", 5s));
+
+  Reply r = admin.post("/v1/reload", R"({"wait":true,"timeout":0.3})");
+  INFO(r.text);
+  CHECK(r.status == 504);
+  CHECK(r.body["code"] == kErrServerSendToWorkerTimeout);
+  const json& tx = r.body["data"];
+  REQUIRE(tx.is_object());
+  CHECK(tx["id"] == 1);
+  CHECK(tx["trigger"] == "admin");
+  CHECK(tx["task_only"] == false);
+  CHECK(tx["done"] == false);
+  CHECK(tx["clean"] == false);
+  REQUIRE(tx["workers"].size() == 2);
+  // The busy worker has not left yet.
+  bool pending = false;
+  for (const auto& w : tx["workers"]) pending = pending || w["drain_ms"] == -1;
+  CHECK(pending);
+
+  // The reload goes on after the 504 and ends clean; the request in flight is answered.
+  const auto line = c.recv_line(10s);
+  REQUIRE(line);
+  CHECK(line->find(" slept") != std::string::npos);
+  CHECK(eventually(
+      [&] {
+        const json list = admin.get("/v1/reloads").body["data"]["reloads"];
+        return list.size() == 1 && list[0]["done"] == true;
+      },
+      15s));
+  const json done = admin.get("/v1/reloads").body["data"]["reloads"][0];
+  CHECK(done["id"] == 1);
+  CHECK(done["clean"] == true);
+  CHECK(eventually([&] { return admin.get("/readyz").status == 200; }, 10s));
+}
+
+TEST_CASE("/api/server_stats and get_worker_info/all answer in the envelope, server_shutdown stops",
+          "[admin]") {
+  const std::string sock = temp_path("api-shapes.sock");
+  ServerProcess server(admin_options(sock, {{"task_worker_num", 1LL}}, add_user_process));
+  const auto pids = server.wait_workers(3);
+  auto user = server.events().wait_for("userstart ", 10s);
+  REQUIRE(user);
+  const pid_t user_pid = std::stoi(split(*user)[2]);
+  AdminClient admin(sock);
+
+  auto keys = [](const json& object) {
+    std::set<std::string> out;
+    for (const auto& [k, v] : object.items()) out.insert(k);
+    return out;
+  };
+  Reply st = admin.get("/api/server_stats/master");
+  REQUIRE(st.status == 200);
+  CHECK(keys(st.body) == std::set<std::string>{"code", "data"});
+  CHECK(st.body["code"] == 0);
+  CHECK(keys(st.body["data"]) == keys(admin.get("/v1/stats").body["data"]));
+  CHECK(st.body["data"]["worker_num"] == 2);
+  CHECK(st.body["data"]["task_worker_num"] == 1);
+  CHECK(st.body["data"]["user_worker_num"] == 1);
+
+  Reply info = admin.get("/api/get_worker_info/all");
+  REQUIRE(info.status == 200);
+  CHECK(keys(info.body) == std::set<std::string>{"code", "data"});
+  CHECK(info.body["code"] == 0);
+  const json& data = info.body["data"];
+  INFO(data.dump());
+  CHECK(keys(data) == std::set<std::string>{"master", "manager", "worker-0", "worker-1",
+                                            "task_worker-0", "user_process-0"});
+  // get_worker_info is not accepted by the master or the manager: those entries are errors.
+  for (const char* name : {"master", "manager"}) {
+    INFO(name);
+    CHECK(keys(data[name]) == std::set<std::string>{"code", "data"});
+    CHECK(data[name]["code"] == kErrServerInvalidCommand);
+    CHECK(data[name]["data"].is_string());
+  }
+  const std::set<std::string> worker_keys = {"id",        "pid",      "kind",
+                                             "rss_bytes", "requests", "uptime"};
+  const std::map<std::string, std::pair<pid_t, std::string>> expected = {
+      {"worker-0", {pids[0], "event"}},
+      {"worker-1", {pids[1], "event"}},
+      {"task_worker-0", {pids[2], "task"}},
+      {"user_process-0", {user_pid, "user"}}};
+  for (const auto& [name, want] : expected) {
+    INFO(name);
+    CHECK(keys(data[name]) == worker_keys);
+    CHECK(data[name]["pid"] == want.first);
+    CHECK(data[name]["kind"] == want.second);
+    CHECK(data[name]["rss_bytes"].get<int64_t>() > 0);
+  }
+  CHECK(data["worker-1"]["id"] == 1);
+
+  // server_shutdown stops the whole tree.
+  const std::set<pid_t> tree = server.tree();  // also the master's spawner helper
+  for (pid_t pid : {server.master(), server.manager(), pids[0], pids[1], pids[2], user_pid}) {
+    REQUIRE(tree.count(pid) == 1);
+  }
+  Reply bye = admin.post("/api/server_shutdown");
+  REQUIRE(bye.status == 200);
+  CHECK(bye.body == json{{"code", 0}, {"data", {{"shutting_down", true}}}});
+  CHECK(eventually([&] { return !pid_alive(server.master()); }, 15s));
+  CHECK(eventually([&] { return server.tree().empty(); }, 5s));
+  for (pid_t pid : tree) CHECK(!pid_alive(pid));
+  CHECK(server.events().wait_for("shutdown", 2s));
+  CHECK(server.stop() == 0);  // reaps the master: it exited 0
 }

@@ -166,13 +166,55 @@ TEST_CASE("a command to a worker blocked in a callback times out and no late rep
   const json& res = next.body["data"]["results"][target];
   REQUIRE(res["code"] == 0);
   CHECK(split(res["data"].get<std::string>())[2] == "2");
-  // The Swoole-style route reports the timeout as 504 with Swoole's code.
+  // The Swoole-style route names no timeout: it waits up to the default 5 s, so a worker busy
+  // for 1 s still answers (a block past 5 s is 504: the next test).
   REQUIRE(c.send_all("sleep 1000\n"));
   REQUIRE(server.events().wait_for("sleeping ", 5s));
   AdminClient slow(sock);
-  Reply api = slow.get("/api/whoami/" + target);  // 5 s default deadline > 1 s sleep: answers
+  Reply api = slow.get("/api/whoami/" + target);
   CHECK(api.status == 200);
   REQUIRE(c.recv_line(5s));
+}
+
+TEST_CASE("a command with no timeout to a worker blocked past 5 s misses the default deadline",
+          "[commands]") {
+  const std::string sock = temp_path("cmd-default.sock");
+  ServerProcess server(full_tree(sock));
+  server.wait_workers(3);
+  Client c(server.port());
+  const std::string wid = split(c.call("whoami"))[0].substr(1);  // "w<id> fd=..."
+  REQUIRE((wid == "0" || wid == "1"));
+  const std::string target = "worker-" + wid;
+  REQUIRE(c.send_all("sleep 7000\n"));
+  REQUIRE(server.events().wait_for("sleeping ", 5s));
+
+  // Both routes at once, neither with a timeout: each gives up after the default 5 s.
+  Reply v1;
+  std::thread v1_call([&] {
+    v1 = AdminClient(sock).post("/v1/commands/whoami", json{{"to", target}, {"data", 1}}.dump());
+  });
+  const auto started = std::chrono::steady_clock::now();
+  Reply api = AdminClient(sock).get("/api/whoami/" + target);
+  const auto waited = std::chrono::steady_clock::now() - started;
+  v1_call.join();
+  INFO(api.text << v1.text);
+  CHECK(api.status == 504);
+  CHECK(api.body["code"] == kErrServerSendToWorkerTimeout);
+  CHECK(api.body["data"].is_string());
+  CHECK(waited >= 4s);        // the default deadline, not a shorter one (the sleep is 7 s)
+  REQUIRE(v1.status == 200);  // /v1/commands reports per process
+  CHECK(v1.body["data"]["results"][target]["code"] == kErrServerSendToWorkerTimeout);
+
+  // Once free, the worker answers the client and then commands again, each its own reply.
+  const auto slept = c.recv_line(10s);
+  REQUIRE(slept);
+  CHECK(*slept == "w" + wid + " slept");
+  Reply next = AdminClient(sock).get("/api/whoami/" + target + "?n=3");
+  REQUIRE(next.status == 200);
+  const auto words = split(next.body["data"].get<std::string>());  // "PID ID {params}"
+  REQUIRE(words.size() == 3);
+  CHECK(words[0] == split(c.call("whoami"))[4].substr(4));  // "... pid=PID"
+  CHECK(words[2] == R"({"n":"3"})");
 }
 
 TEST_CASE("a command to a task worker does not wait behind queued tasks", "[commands]") {

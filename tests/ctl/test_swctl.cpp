@@ -1,10 +1,12 @@
 // swctl, the operator CLI, run as a real process against real servers: what it prints (parsed
-// from --json), its exit codes, reloads followed to the end (also under load), commands,
-// shutdown, auth, the --pid-file fallback to signals and the live stats view.
+// from --json, and compared with the endpoint's own replies), its exit codes, reloads followed to
+// the end (also under load, also task-only), commands, shutdown, auth, the --pid-file fallback to
+// signals and the live stats view.
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -673,4 +675,151 @@ TEST_CASE("swctl --url reaches an endpoint on loopback TCP", "[ctl][auth]") {
   CHECK(cmd.out == "worker-0: " + std::to_string(pids[0]) + "\n");
   CHECK(swctl({"--url", url, "workers"}).code == 4);
   CHECK(swctl({"--url", url + "/v1", "status"}).code == 2);
+}
+
+namespace {
+
+// GET path on the admin unix socket, straight (not through swctl): the reply's data.
+json endpoint_data(const std::string& socket, const std::string& path) {
+  httplib::Client cli(socket);
+  cli.set_address_family(AF_UNIX);
+  cli.set_connection_timeout(5, 0);
+  cli.set_read_timeout(10, 0);
+  const httplib::Result r = cli.Get(path);
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  const json body = json::parse(r->body, nullptr, false);
+  REQUIRE(body.is_object());
+  return body.at("data");
+}
+
+std::set<std::string> keys_of(const json& object) {
+  std::set<std::string> out;
+  for (const auto& [k, v] : object.items()) out.insert(k);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("reload --task-only --wait replaces only the task workers through the endpoint",
+          "[ctl][reload]") {
+  const std::string sock = temp_path("task-only.sock");
+  ServerProcess server(with_admin(sock, {{"task_worker_num", 2LL}}));
+  const auto before = server.wait_workers(4);  // 0, 1 event; 2, 3 task
+
+  const Run r = swctl({"--socket", sock, "reload", "--task-only", "--wait"});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());
+  // One line per task worker, then the summary; no event worker is named.
+  CHECK(r.out.find("task_worker-0: pid " + std::to_string(before[2]) + " -> ") !=
+        std::string::npos);
+  CHECK(r.out.find("task_worker-1: pid " + std::to_string(before[3]) + " -> ") !=
+        std::string::npos);
+  CHECK(r.out.find("2 workers replaced, 0 forced") != std::string::npos);
+  const auto lines = split(r.out, '\n');
+  CHECK(lines.size() == 3);
+  for (const auto& line : lines) {
+    INFO(line);
+    CHECK((line.rfind("task_worker-", 0) == 0 || line.rfind("reload #", 0) == 0));
+  }
+
+  const json workers = parsed(swctl({"--socket", sock, "workers", "--json"}));
+  CHECK(event_worker_pids(workers) == std::set<pid_t>{before[0], before[1]});
+  std::set<pid_t> task_pids;
+  for (const auto& p : workers.at("processes")) {
+    if (p.at("kind") == "task") task_pids.insert(p.at("pid").get<pid_t>());
+  }
+  REQUIRE(task_pids.size() == 2);
+  CHECK(task_pids.count(before[2]) == 0);
+  CHECK(task_pids.count(before[3]) == 0);
+
+  // The record: an admin (not a signal) reload of the task workers alone.
+  const json reloads = parsed(swctl({"--socket", sock, "reloads", "--json"})).at("reloads");
+  REQUIRE(reloads.size() == 1);
+  const json& rec = reloads.back();
+  CHECK(rec.at("trigger") == "admin");
+  CHECK(rec.at("task_only") == true);
+  CHECK(rec.at("clean") == true);
+  std::set<int> ids;
+  std::set<pid_t> new_pids;
+  for (const auto& w : rec.at("workers")) {
+    ids.insert(w.at("id").get<int>());
+    new_pids.insert(w.at("new_pid").get<pid_t>());
+  }
+  CHECK(ids == std::set<int>{2, 3});
+  CHECK(new_pids == task_pids);
+}
+
+TEST_CASE("workers, stats and status --json print the data of the /v1 routes", "[ctl]") {
+  const std::string sock = temp_path("schemas.sock");
+  ServerProcess server(
+      with_admin(sock, {{"task_worker_num", 1LL}}, [](Server& s, const EventChannel& ev) {
+        s.addProcess([&ev](Server& srv, int id) {
+          ev.emit("userstart " + std::to_string(id));
+          srv.tick(1000, [](int64_t) {});
+        });
+      }));
+  server.wait_workers(3);
+  REQUIRE(server.events().wait_for("userstart ", 10s));
+  Client c(server.port());
+  REQUIRE(c.call("echo hi").find(" hi") != std::string::npos);
+
+  // /v1/workers: the same processes with the same fields (README: Process); fields that move
+  // between two calls are compared by presence.
+  const json api_workers = endpoint_data(sock, "/v1/workers");
+  const Run w = swctl({"--socket", sock, "workers", "--json"});
+  REQUIRE(w.code == 0);
+  const json cli_workers = parsed(w);
+  CHECK(keys_of(cli_workers) == keys_of(api_workers));
+  const json& api_procs = api_workers.at("processes");
+  const json& cli_procs = cli_workers.at("processes");
+  REQUIRE(api_procs.size() == 6);  // master, manager, 2 event, 1 task, 1 user
+  REQUIRE(cli_procs.size() == api_procs.size());
+  const std::set<std::string> process_schema = {"name",        "id",
+                                                "kind",        "pid",
+                                                "state",       "status",
+                                                "generation",  "requests",
+                                                "uptime",      "respawns",
+                                                "rss_bytes",   "cpu_seconds",
+                                                "cpu_percent", "last_exit_status"};
+  const std::set<std::string> moving = {"uptime", "rss_bytes", "cpu_seconds", "cpu_percent"};
+  for (size_t i = 0; i < api_procs.size(); i++) {
+    INFO(api_procs[i].dump() << "\n" << cli_procs[i].dump());
+    CHECK(keys_of(api_procs[i]) == process_schema);
+    CHECK(keys_of(cli_procs[i]) == process_schema);
+    for (const auto& key : process_schema) {
+      if (moving.count(key)) {
+        CHECK(cli_procs[i].at(key).is_number());
+      } else {
+        CHECK(cli_procs[i].at(key) == api_procs[i].at(key));
+      }
+    }
+  }
+
+  // /v1/stats: nothing moves while no client talks, so every value is the same.
+  const json api_stats = endpoint_data(sock, "/v1/stats");
+  const Run s = swctl({"--socket", sock, "stats", "--json"});
+  REQUIRE(s.code == 0);
+  CHECK(parsed(s) == api_stats);
+  CHECK(api_stats.at("user_worker_num") == 1);
+
+  // /v1/status: the same fields; the uptime moves.
+  const json api_status = endpoint_data(sock, "/v1/status");
+  const Run st = swctl({"--socket", sock, "status", "--json"});
+  REQUIRE(st.code == 0);
+  json cli_status = parsed(st);
+  CHECK(keys_of(cli_status) == keys_of(api_status));
+  CHECK(cli_status.at("uptime").is_number());
+  cli_status["uptime"] = api_status.at("uptime");
+  CHECK(cli_status == api_status);
+
+  // The live view's JSON frames carry the same two schemas.
+  const Run frame = swctl({"--socket", sock, "stats", "--watch", "0.1", "--count", "1", "--json"});
+  REQUIRE(frame.code == 0);
+  const json f = json::parse(frame.out, nullptr, false);
+  REQUIRE(f.is_object());
+  CHECK(keys_of(f.at("stats")) == keys_of(api_stats));
+  REQUIRE(f.at("processes").size() == api_procs.size());
+  for (const auto& p : f.at("processes")) CHECK(keys_of(p) == process_schema);
 }
