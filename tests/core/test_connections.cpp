@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <ctime>
+
 #include "test_support.h"
 
 using namespace swkit;
@@ -125,6 +128,35 @@ TEST_CASE("getClientInfo reports the connection from shared memory", "[info]") {
   CHECK(std::stod(field(info, "last_dispatch_time")) > 0);
   CHECK(field(info, "close_errno") == "0");
   CHECK(field(info, "send_queued_bytes") == "0");
+}
+
+TEST_CASE("getClientInfo after an echo: reactor, times, empty queues and descriptors", "[info]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}, {"reactor_num", 2LL}}});
+  Client c(server.port());
+  REQUIRE(c.call("echo ping").substr(3) == "ping");
+  const std::string who = c.call("whoami");
+  const std::string info = c.call("info");
+  INFO(info);
+  const int reactor_id = std::stoi(field(info, "reactor_id"));
+  if (mode == Mode::Process) {
+    CHECK(reactor_id >= 0);
+    CHECK(reactor_id < 2);
+  } else {
+    CHECK(reactor_id == std::stoi(who.substr(1)));  // BASE: the owning worker, as in Swoole
+  }
+  CHECK(field(who, "reactor") == std::to_string(reactor_id));
+  const double now = static_cast<double>(time(nullptr));
+  // The echo's reply was written before this request was read.
+  const double last_send = std::stod(field(info, "last_send_time"));
+  CHECK(last_send > 0);
+  CHECK(std::abs(last_send - now) <= 5);
+  CHECK(std::abs(static_cast<double>(std::stoll(field(info, "last_time"))) - now) <= 5);
+  CHECK(field(info, "recv_queued_bytes") == "0");
+  CHECK(field(info, "send_queued_bytes") == "0");
+  CHECK(std::stoi(field(info, "server_fd")) > 0);
+  CHECK(std::stoi(field(info, "socket_fd")) > 0);
 }
 
 TEST_CASE("getClientList pages through every connection in session order", "[info]") {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "test_support.h"
 
@@ -156,6 +157,64 @@ TEST_CASE("a package over package_max_length is refused and the server keeps ser
   const std::string pkt = std::string("\0\0\0\3", 4) + "abc";
   REQUIRE(good.send_all(pkt));
   CHECK(good.recv_exact(pkt.size(), 5s) == pkt);
+}
+
+TEST_CASE("an oversized package is logged with error 1201 and other clients keep being served",
+          "[lifecycle]") {
+  // Swoole's SW_ERROR_PACKAGE_LENGTH_TOO_LARGE; Swoole reports it the same way, as a warning
+  // in the log ("(ERRNO 1201)"), and closes the connection.
+  STATIC_REQUIRE(kErrPackageLengthTooLarge == 1201);
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  char dir[] = "/tmp/swkit-pkglen-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string log_file = std::string(dir) + "/server.log";
+  ServerProcess server({.mode = mode,
+                        .settings = {{"worker_num", 2LL},
+                                     {"log_file", log_file},
+                                     {"open_eof_check", false},
+                                     {"open_length_check", true},
+                                     {"package_length_type", "N"},
+                                     {"package_body_offset", 4LL},
+                                     {"package_max_length", 1024LL}},
+                        .customize = [](Server& s, const EventChannel&) {
+                          s.on("receive", [](Server& srv, SessionId fd, int, std::string_view d) {
+                            srv.send(fd, d);
+                          });
+                        }});
+  const std::string pkt = std::string("\0\0\0\3", 4) + "abc";
+  Client before(server.port());
+  REQUIRE(before.send_all(pkt));
+  REQUIRE(before.recv_exact(pkt.size(), 5s) == pkt);
+
+  Client bad(server.port());
+  REQUIRE(bad.send_all(std::string("\0\0\x10\0", 4) + std::string(100, 'z')));  // claims 4096
+  CHECK(bad.wait_closed(5s));
+  const auto closed = server.events().wait_for("close ", 5s);
+  REQUIRE(closed);
+  const std::string bad_sid = split(*closed)[1];
+  std::string log;
+  CHECK(eventually(
+      [&] {
+        std::ifstream in(log_file);
+        log.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        return log.find("(error " + std::to_string(kErrPackageLengthTooLarge) + ")") !=
+               std::string::npos;
+      },
+      5s));
+  INFO(log);
+  CHECK(log.find("session#" + bad_sid + ": package exceeds package_max_length (1024 bytes)") !=
+        std::string::npos);
+
+  // The connection opened before and a new one are both served.
+  REQUIRE(before.send_all(pkt));
+  CHECK(before.recv_exact(pkt.size(), 5s) == pkt);
+  Client after(server.port());
+  REQUIRE(after.send_all(pkt));
+  CHECK(after.recv_exact(pkt.size(), 5s) == pkt);
+  server.stop();
+  unlink(log_file.c_str());
+  rmdir(dir);
 }
 
 TEST_CASE("shutdown() called from a worker stops the whole tree", "[lifecycle]") {

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -251,6 +252,21 @@ void install_command_server(Server& server, const EventChannel& events) {
       s.getClientInfo(fd, info);
       reply(me + " fd=" + std::to_string(fd) + " sock=" + std::to_string(info.socket_fd) +
             " reactor=" + std::to_string(reactor_id) + " pid=" + std::to_string(getpid()));
+    } else if (cmd == "nodelay") {
+      // TCP_NODELAY of this connection's socket, read where the socket lives (BASE mode only:
+      // in PROCESS mode socket_fd is a descriptor of the master).
+      ClientInfo info;
+      int on = -1;
+      socklen_t len = sizeof on;
+      if (!s.getClientInfo(fd, info)) {
+        reply("err " + std::to_string(s.getLastError()));
+        return;
+      }
+      if (getsockopt(info.socket_fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) != 0) {
+        reply("err " + std::to_string(errno));
+        return;
+      }
+      reply("nodelay=" + std::to_string(on));
     } else if (cmd == "info") {
       ClientInfo i;
       if (!s.getClientInfo(args.size() > 1 ? std::stoll(args[1]) : fd, i)) {

@@ -46,7 +46,8 @@ class EventChannel {
 // The command protocol of the test server (one command per line, one reply line each unless
 // noted): "echo TEXT", "whoami", "info", "stats", "list START SIZE", "exist SID", "send SID TEXT",
 // "closeother SID", "close" (no reply), "reset" (no reply), "sleep MS", "crash" (no reply),
-// "big N", "pids", "shutdown", "reload [task]", "reloads", "winfo ID", "stop",
+// "big N", "nodelay" (BASE mode: "nodelay=0|1", getsockopt TCP_NODELAY on socket_fd),
+// "pids", "shutdown", "reload [task]", "reloads", "winfo ID", "stop",
 // "taskwait DATA [TIMEOUT [DST]]", "task DATA [DST]", "taskcb DATA", "taskmulti TIMEOUT A B..",
 // "msg DST TEXT". onTask answers "t<task worker>:<task id>:<src>:<data>" ("sleep:MS" sleeps
 // first, "noreply" answers nothing, "big:N" answers N bytes).
