@@ -108,6 +108,9 @@ pid_t Manager::spawn(int id) {
   const pid_t manager = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
+    // The child says who it is too: it may run onWorkerStart (and be asked about) before the
+    // manager gets back from fork().
+    slot.pid.store(getpid());
     bind_lifetime_to_parent(manager, SIGTERM);
     run_worker_process(s_, id);
   }

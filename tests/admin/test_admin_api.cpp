@@ -61,6 +61,9 @@ TEST_CASE("the read routes answer with the documented schemas and true values", 
   std::vector<Client> clients;
   for (int i = 0; i < 5; i++) clients.emplace_back(server.port());
   for (auto& c : clients) c.call("echo hi");
+  // A worker's start event comes from inside onWorkerStart, a moment before its slot says
+  // RUNNING: readiness follows shortly.
+  REQUIRE(eventually([&] { return admin.get("/readyz").status == 200; }, 5s));
 
   Reply status = admin.get("/v1/status");
   REQUIRE(status.status == 200);
