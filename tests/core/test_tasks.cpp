@@ -2,9 +2,13 @@
 // sendMessage, and their errors.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <set>
 #include <thread>
 
 #include "test_support.h"
@@ -317,4 +321,78 @@ TEST_CASE("finish() in onTask answers a taskwait, and tasks from master and mana
   for (const auto& line : server.events().drain(300ms)) {
     CHECK(line.find("one-way result") == std::string::npos);
   }
+}
+
+TEST_CASE("10,000 tasks under a full reload (SIGUSR1): each runs exactly once", "[tasks][reload]") {
+  // The task workers append each task's payload to a file (O_APPEND: one write per line); the
+  // sender is replaced too, so the count is taken where the tasks run.
+  const std::string ran = "/tmp/swkit-test-ran-" + std::to_string(::getpid());
+  ::unlink(ran.c_str());
+  ServerProcess server(
+      {.settings = {{"worker_num", 1LL}, {"task_worker_num", 2LL}},
+       .customize = [ran](Server& s, const EventChannel&) {
+         s.on("task",
+              [ran](Server&, TaskId, int, std::string_view data) -> std::optional<std::string> {
+                // 100 us each: most of the 10,000 are still queued when the reload starts.
+                std::this_thread::sleep_for(std::chrono::microseconds(100));
+                const int fd = ::open(ran.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+                const std::string line = std::string(data) + "\n";
+                if (fd >= 0) {
+                  (void)!::write(fd, line.data(), line.size());
+                  ::close(fd);
+                }
+                return std::nullopt;
+              });
+       }});
+  server.wait_workers(3);
+  Client c(server.port());
+  CHECK(c.call("flood 10000") == "ok");
+  REQUIRE(server.events().wait_for("flooding", 5s));
+  REQUIRE(kill(server.master(), SIGUSR1) == 0);
+  REQUIRE(server.events().wait_for("afterreload", 15s));
+  auto lines = [&] {
+    std::ifstream in(ran);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  };
+  eventually([&] { return lines().size() >= 10000; }, 30s);
+  const auto all = lines();
+  std::set<std::string> unique(all.begin(), all.end());
+  CHECK(all.size() == 10000);
+  CHECK(unique.size() == 10000);
+  CHECK(unique.count("f0") == 1);
+  CHECK(unique.count("f9999") == 1);
+  const std::string rec = Client(server.port()).call("reloads");
+  CHECK(field(rec, "task_only") == "0");
+  CHECK(field(rec, "forced") == "0");
+  ::unlink(ran.c_str());
+}
+
+TEST_CASE("task() without dst picks an idle task worker", "[tasks]") {
+  ServerProcess server({.settings = kTasks});  // task workers 2 and 3
+  Client c(server.port());
+  REQUIRE(c.call("task sleep:1500 0").rfind("taskid ", 0) == 0);  // task worker 2 is busy
+  REQUIRE(eventually(
+      [&] { return c.call("stats").find("task_idle_worker_num=1 ") != std::string::npos; }, 5s));
+  // One at a time, each once the previous one finished: task worker 3 is idle at each pick
+  // (with several in flight it may be busy too, and then any worker is fair game).
+  int on_idle = 0;
+  for (int i = 0; i < 5; i++) {
+    REQUIRE(c.call("task q").rfind("taskid ", 0) == 0);
+    auto fin = server.events().wait_for("finish ", 5s);
+    REQUIRE(fin);
+    CHECK(fin->find(":q") != std::string::npos);  // not the sleeping one
+    on_idle += fin->find(" t3:") != std::string::npos;
+  }
+  CHECK(on_idle == 5);
+}
+
+TEST_CASE("a 64 MiB task result comes back whole, and task_ipc_mode 2 works as 1",
+          "[tasks][large]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 1LL}, {"task_worker_num", 1LL}, {"task_ipc_mode", 2LL}}});
+  Client c(server.port());
+  CHECK(c.call("taskwait big:67108864 60", 90s) == "result len=67108864");
+  CHECK(c.call("taskwait small").find(":small") != std::string::npos);
 }
