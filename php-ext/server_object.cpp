@@ -723,6 +723,41 @@ ZEND_METHOD(Swoole_Server, exist) {
   RETURN_BOOL(s->server->exist(fd));
 }
 
+// Worker: stop and restart reading a client.
+ZEND_METHOD(Swoole_Server, pause) {
+  zend_long fd;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+  Z_PARAM_LONG(fd)
+  ZEND_PARSE_PARAMETERS_END();
+  ServerState* s = running(ZEND_THIS);
+  if (!s) RETURN_FALSE;
+  RETURN_BOOL(s->server->pause(fd));
+}
+
+ZEND_METHOD(Swoole_Server, resume) {
+  zend_long fd;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+  Z_PARAM_LONG(fd)
+  ZEND_PARSE_PARAMETERS_END();
+  ServerState* s = running(ZEND_THIS);
+  if (!s) RETURN_FALSE;
+  RETURN_BOOL(s->server->resume(fd));
+}
+
+// Any process: a protected connection is left alone by the heartbeat.
+ZEND_METHOD(Swoole_Server, protect) {
+  zend_long fd;
+  bool is_protected = true;
+  ZEND_PARSE_PARAMETERS_START(1, 2)
+  Z_PARAM_LONG(fd)
+  Z_PARAM_OPTIONAL
+  Z_PARAM_BOOL(is_protected)
+  ZEND_PARSE_PARAMETERS_END();
+  ServerState* s = running(ZEND_THIS);
+  if (!s) RETURN_FALSE;
+  RETURN_BOOL(s->server->protect(fd, is_protected));
+}
+
 // Any process, from shared memory: the seed's 15 fields, or false for a closed/unknown fd.
 ZEND_METHOD(Swoole_Server, getClientInfo) {
   zend_long fd;

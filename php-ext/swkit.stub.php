@@ -75,6 +75,12 @@ namespace Swoole {
 
         public function exist(int $fd): bool {}
 
+        public function pause(int $fd): bool {}
+
+        public function resume(int $fd): bool {}
+
+        public function protect(int $fd, bool $is_protected = true): bool {}
+
         /** @implementation-alias Swoole\Server::exist */
         public function exists(int $fd): bool {}
 

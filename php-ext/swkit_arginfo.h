@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: b8d3ecfb8ba9ac079b7c6d2f56830acfb4769bf9 */
+ * Stub hash: 4de5bedb997e939443015b5f0249e6091ddc2525 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_swoole_cpu_num, 0, 0, IS_LONG, 0)
 ZEND_END_ARG_INFO()
@@ -93,6 +93,15 @@ ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Swoole_Server_exist, 0, 1, _IS_BOOL, 0)
 	ZEND_ARG_TYPE_INFO(0, fd, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_Swoole_Server_pause arginfo_class_Swoole_Server_exist
+
+#define arginfo_class_Swoole_Server_resume arginfo_class_Swoole_Server_exist
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Swoole_Server_protect, 0, 1, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, fd, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, is_protected, _IS_BOOL, 0, "true")
 ZEND_END_ARG_INFO()
 
 #define arginfo_class_Swoole_Server_exists arginfo_class_Swoole_Server_exist
@@ -395,6 +404,9 @@ ZEND_METHOD(Swoole_Server, start);
 ZEND_METHOD(Swoole_Server, send);
 ZEND_METHOD(Swoole_Server, close);
 ZEND_METHOD(Swoole_Server, exist);
+ZEND_METHOD(Swoole_Server, pause);
+ZEND_METHOD(Swoole_Server, resume);
+ZEND_METHOD(Swoole_Server, protect);
 ZEND_METHOD(Swoole_Server, getClientInfo);
 ZEND_METHOD(Swoole_Server, getClientList);
 ZEND_METHOD(Swoole_Server, heartbeat);
@@ -505,6 +517,9 @@ static const zend_function_entry class_Swoole_Server_methods[] = {
 	ZEND_ME(Swoole_Server, send, arginfo_class_Swoole_Server_send, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server, close, arginfo_class_Swoole_Server_close, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server, exist, arginfo_class_Swoole_Server_exist, ZEND_ACC_PUBLIC)
+	ZEND_ME(Swoole_Server, pause, arginfo_class_Swoole_Server_pause, ZEND_ACC_PUBLIC)
+	ZEND_ME(Swoole_Server, resume, arginfo_class_Swoole_Server_resume, ZEND_ACC_PUBLIC)
+	ZEND_ME(Swoole_Server, protect, arginfo_class_Swoole_Server_protect, ZEND_ACC_PUBLIC)
 	ZEND_MALIAS(Swoole_Server, exists, exist, arginfo_class_Swoole_Server_exists, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server, getClientInfo, arginfo_class_Swoole_Server_getClientInfo, ZEND_ACC_PUBLIC)
 	ZEND_MALIAS(Swoole_Server, connection_info, getClientInfo, arginfo_class_Swoole_Server_connection_info, ZEND_ACC_PUBLIC)

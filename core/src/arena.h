@@ -158,6 +158,7 @@ struct ConnectionSlot {
   std::atomic<uint32_t> session_id{0};
   std::atomic<uint8_t> state{0};  // ConnState
   std::atomic<uint8_t> close_reason{0};
+  std::atomic<uint8_t> is_protected{0};  // protect(): the heartbeat leaves it alone
   int32_t fd = -1;
   int32_t server_fd = -1;
   int32_t server_port = 0;
@@ -230,6 +231,7 @@ struct ConnectionSnapshot {
   ConnState state;
   int row, fd, server_fd, server_port, socket_type, reactor_id, remote_port, owner_worker,
       close_errno;
+  bool is_protected;
   char remote_ip[48];
   int64_t connect_time, last_recv_us, last_send_us, last_dispatch_us, recv_queued, send_queued;
 };

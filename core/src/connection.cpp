@@ -108,6 +108,7 @@ bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_s
   slot->owner_worker.store(-1, std::memory_order_relaxed);
   slot->close_errno.store(0, std::memory_order_relaxed);
   slot->close_reason.store(0, std::memory_order_relaxed);
+  slot->is_protected.store(0, std::memory_order_relaxed);
   const int64_t now = now_us();
   slot->connect_time.store(now / 1000000, std::memory_order_relaxed);
   slot->last_recv_us.store(0, std::memory_order_relaxed);
@@ -147,7 +148,10 @@ void ConnectionSet::on_event(int fd, uint32_t events) {
   if (!c || c->closing) return;
   if (events & EPOLLOUT) write_to(*c);
   c = find(sid);
-  if (c && !c->closing && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) read_from(*c);
+  if (c && !c->closing && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
+      (!c->paused || (events & (EPOLLHUP | EPOLLERR)))) {
+    read_from(*c);
+  }
 }
 
 void ConnectionSet::read_from(Connection& c) {
@@ -267,7 +271,8 @@ void ConnectionSet::write_to(Connection& c) {
 void ConnectionSet::update_watch(Connection& c) {
   if (c.closing) return;
   const bool want_out = c.out_off < c.out.size();
-  loop_.modify(c.fd, EPOLLIN | EPOLLRDHUP | (want_out ? static_cast<uint32_t>(EPOLLOUT) : 0u));
+  const uint32_t in = c.paused ? 0u : static_cast<uint32_t>(EPOLLIN | EPOLLRDHUP);
+  loop_.modify(c.fd, in | (want_out ? static_cast<uint32_t>(EPOLLOUT) : 0u));
 }
 
 void ConnectionSet::close(uint32_t session_id, bool reset) {
@@ -284,6 +289,13 @@ void ConnectionSet::close(uint32_t session_id, bool reset) {
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
   begin_close(*c, reset ? CloseReason::Reset : CloseReason::Server, 0);
+}
+
+void ConnectionSet::set_paused(uint32_t session_id, bool paused) {
+  Connection* c = find(session_id);
+  if (!c || c->closing || c->paused == paused) return;
+  c->paused = paused;
+  update_watch(*c);
 }
 
 void ConnectionSet::begin_close(Connection& c, CloseReason reason, int err) {
@@ -346,7 +358,9 @@ size_t ConnectionSet::close_idle(int64_t idle_us) {
   const int64_t now = now_us();
   std::vector<std::pair<uint32_t, bool>> idle;  // session, reset
   for (const auto& [sid, c] : by_session_) {
-    if (c.closing) continue;
+    if (c.closing || arena_.connection(c.row)->is_protected.load(std::memory_order_relaxed)) {
+      continue;
+    }
     const int64_t recv = arena_.connection(c.row)->last_recv_us.load(std::memory_order_relaxed);
     if (now - std::max(recv, c.accepted_us) > idle_us) {
       idle.emplace_back(sid, c.out_off < c.out.size());

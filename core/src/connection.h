@@ -28,6 +28,7 @@ struct Connection {
   size_t out_off = 0;
   bool close_after_flush = false;
   bool closing = false;  // onClose pending: no more reads or writes
+  bool paused = false;   // pause(): not read until resume()
   int64_t closing_since_us = 0;
   int64_t accepted_us = 0;  // wall clock: the heartbeat's "last received" before any data
   CloseReason reason = CloseReason::None;
@@ -62,6 +63,8 @@ class ConnectionSet {
   bool send(uint32_t session_id, std::string_view data);
   // Server-side close: flushes queued output first unless reset.
   void close(uint32_t session_id, bool reset);
+  // pause()/resume(): stop and restart reading a client (its output keeps flowing).
+  void set_paused(uint32_t session_id, bool paused);
   // Final step after onClose: closes the fd and frees the arena row.
   void release(uint32_t session_id);
   // Closes everything at shutdown, without callbacks.

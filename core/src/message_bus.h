@@ -26,6 +26,8 @@ enum class MsgType : uint8_t {
   Task = 8,          // -> task worker: session_id = task id, worker_id = sender, aux = flags
   Finish = 9,        // task worker -> sender: the result of task session_id
   PipeMessage = 10,  // sendMessage(): worker_id = sender
+  PauseReq = 11,     // worker -> reactor (or BASE owner): stop reading a client
+  ResumeReq = 12,    // worker -> reactor (or BASE owner): read it again
 };
 
 // aux flags of Task/Finish messages.

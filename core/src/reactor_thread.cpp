@@ -201,6 +201,10 @@ void ReactorThread::on_pipe_message(const Message& m) {
     case MsgType::CloseAck:
       conns_.release(h.session_id);
       break;
+    case MsgType::PauseReq:
+    case MsgType::ResumeReq:
+      conns_.set_paused(h.session_id, h.type == MsgType::PauseReq);
+      break;
     default:
       log_warn("reactor#{}: unexpected IPC message type {}", id_, static_cast<int>(h.type));
   }

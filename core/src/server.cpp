@@ -478,6 +478,35 @@ bool Server::close(SessionId fd, bool reset) {
   return w && valid_session(fd) && w->close(static_cast<uint32_t>(fd), reset);
 }
 
+bool Server::pause(SessionId fd) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && valid_session(fd) && w->set_paused(static_cast<uint32_t>(fd), true);
+}
+
+bool Server::resume(SessionId fd) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && valid_session(fd) && w->set_paused(static_cast<uint32_t>(fd), false);
+}
+
+bool Server::protect(SessionId fd, bool is_protected) {
+  if (fd <= 0 || fd > UINT32_MAX || !impl_->arena) {
+    set_last_error(kErrSessionNotExist);
+    return false;
+  }
+  const auto sid = static_cast<uint32_t>(fd);
+  if (const int err = impl_->check_session(sid)) {
+    set_last_error(err);
+    return false;
+  }
+  detail::ConnectionSlot* c = impl_->arena->connection(impl_->arena->session(sid).row.load());
+  if (!c || c->session_id.load(std::memory_order_acquire) != sid) {
+    set_last_error(kErrSessionClosed);
+    return false;
+  }
+  c->is_protected.store(is_protected ? 1 : 0, std::memory_order_relaxed);
+  return true;
+}
+
 bool Server::exist(SessionId fd) const {
   if (fd <= 0 || fd > UINT32_MAX) return false;
   return impl_->check_session(static_cast<uint32_t>(fd)) == 0;
@@ -525,9 +554,13 @@ bool Server::heartbeat(bool close_connection, std::vector<SessionId>& out) {
   std::vector<SessionId> page;
   for (SessionId start = 0; getClientList(start, 100, page) && !page.empty(); start = page.back()) {
     for (const SessionId sid : page) {
-      ClientInfo info;
-      if (!getClientInfo(sid, info)) continue;  // closed meanwhile
-      const double last = std::max(info.last_recv_time, static_cast<double>(info.connect_time));
+      detail::ConnectionSnapshot snap{};
+      if (!detail::snapshot_connection(*impl_->arena, static_cast<uint32_t>(sid), snap) ||
+          snap.is_protected) {
+        continue;  // closed meanwhile, or protect()ed
+      }
+      const double last = std::max(static_cast<double>(snap.last_recv_us) / 1e6,
+                                   static_cast<double>(snap.connect_time));
       if (now - last > idle) out.push_back(sid);
     }
   }

@@ -456,6 +456,10 @@ void WorkerProcess::on_pipe_message(const Message& m) {
     case MsgType::ResetReq:
       if (conns_) conns_->close(h.session_id, h.type == MsgType::ResetReq);
       break;
+    case MsgType::PauseReq:
+    case MsgType::ResumeReq:
+      if (conns_) conns_->set_paused(h.session_id, h.type == MsgType::PauseReq);
+      break;
     case MsgType::Task:
       if (kind_ == ProcessKind::Task) {
         run_task(m);
@@ -593,14 +597,30 @@ bool WorkerProcess::send(uint32_t sid, std::string_view data) {
 }
 
 bool WorkerProcess::close(uint32_t sid, bool reset) {
+  return to_owner(sid, reset ? MsgType::ResetReq : MsgType::CloseReq);
+}
+
+bool WorkerProcess::set_paused(uint32_t sid, bool paused) {
+  return to_owner(sid, paused ? MsgType::PauseReq : MsgType::ResumeReq);
+}
+
+// A request about a client to the process that holds its socket: a reactor thread (PROCESS),
+// this worker or the owning one (BASE).
+bool WorkerProcess::to_owner(uint32_t sid, MsgType type) {
   ConnectionSlot* c = live_connection(sid);
   if (!c) return false;
   const int reactor_id = c->reactor_id;
-  const MsgType type = reset ? MsgType::ResetReq : MsgType::CloseReq;
   if (s_.mode == Mode::Process) {
     ipc_send(reply_fd(s_.reply_pipe(sid, reactor_id)), make_head(type, sid, reactor_id, id_), {});
   } else if (conns_ && reactor_id == id_) {
-    conns_->close(sid, reset);
+    switch (type) {
+      case MsgType::PauseReq:
+      case MsgType::ResumeReq:
+        conns_->set_paused(sid, type == MsgType::PauseReq);
+        break;
+      default:
+        conns_->close(sid, type == MsgType::ResetReq);
+    }
   } else {
     ipc_send(process_fd(reactor_id), make_head(type, sid, reactor_id, id_), {});
   }

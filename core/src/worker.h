@@ -28,6 +28,7 @@ class WorkerProcess : public ConnectionHost {
 
   bool send(uint32_t sid, std::string_view data);
   bool close(uint32_t sid, bool reset);
+  bool set_paused(uint32_t sid, bool paused);
   int64_t task(std::string_view data, int dst, Server::FinishHandler on_finish);
   // Waits for the results of tasks; results[i] stays empty for a timed-out task i.
   std::vector<std::optional<std::string>> task_wait(const std::vector<std::string_view>& tasks,
@@ -66,6 +67,7 @@ class WorkerProcess : public ConnectionHost {
   void run_receive(uint32_t sid, int reactor_id, std::string_view data);
   void accept_ready();
   ConnectionSlot* live_connection(uint32_t sid);
+  bool to_owner(uint32_t sid, MsgType type);
 
   // IPC out: fds are dup'ed lazily so that each process holds only what it writes to.
   int reply_fd(int pair);     // worker end of an event worker's pair (reaches its reactor)

@@ -50,3 +50,64 @@ TEST_CASE("heartbeat settings are checked and heartbeat() needs them", "[heartbe
   CHECK_FALSE(s.heartbeat(false, out));
   CHECK(s.getLastError() == kErrInvalidParams);
 }
+
+namespace {
+std::string session_of(Client& c) {
+  const std::string who = c.call("whoami");
+  const size_t at = who.find("fd=") + 3;
+  return who.substr(at, who.find(' ', at) - at);
+}
+}  // namespace
+
+TEST_CASE("protect() keeps a silent connection from the heartbeat", "[heartbeat]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server(
+      {.mode = mode,
+       .settings = {
+           {"worker_num", 1LL}, {"heartbeat_check_interval", 1LL}, {"heartbeat_idle_time", 1LL}}});
+  Client kept(server.port());
+  Client dropped(server.port());
+  Client busy(server.port());
+  const std::string kept_sid = session_of(kept);
+  session_of(dropped);
+  REQUIRE(busy.call("protect " + kept_sid) == "ok");
+  CHECK(busy.call("protect 999999").rfind("err ", 0) == 0);
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; i++) {
+    busy.call("echo alive");
+    closed = dropped.wait_closed(200ms);
+  }
+  CHECK(closed);
+  CHECK(kept.call("echo here").find("here") != std::string::npos);  // still open
+  // Unprotected again, it goes the same way.
+  REQUIRE(busy.call("unprotect " + kept_sid) == "ok");
+  bool gone = false;
+  for (int i = 0; i < 40 && !gone; i++) {
+    busy.call("echo alive");
+    gone = kept.wait_closed(200ms);
+  }
+  CHECK(gone);
+}
+
+TEST_CASE("pause() stops reading a client and resume() reads it again", "[connections]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 2LL}}});
+  Client paused(server.port());
+  Client other(server.port());
+  const std::string sid = session_of(paused);
+  REQUIRE(other.call("pause " + sid) == "ok");
+  REQUIRE(paused.send_all("echo later\n"));
+  CHECK_FALSE(paused.recv_line(500ms));  // not read while paused
+  // Output still flows to a paused client.
+  REQUIRE(other.call("send " + sid + " pushed") == "ok");
+  auto pushed = paused.recv_line(5s);
+  REQUIRE(pushed);
+  CHECK(*pushed == "pushed");
+  REQUIRE(other.call("resume " + sid) == "ok");
+  auto reply = paused.recv_line(5s);
+  REQUIRE(reply);
+  CHECK(reply->find("later") != std::string::npos);
+  CHECK(other.call("pause 999999").rfind("err ", 0) == 0);
+}

@@ -319,6 +319,14 @@ void install_command_server(Server& server, const EventChannel& events) {
     } else if (cmd == "send" && args.size() >= 3) {
       const bool ok = s.send(std::stoll(args[1]), args[2] + "\n");
       reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));
+    } else if ((cmd == "pause" || cmd == "resume" || cmd == "protect" || cmd == "unprotect") &&
+               args.size() == 2) {
+      const SessionId other = std::stoll(args[1]);
+      const bool ok = cmd == "pause"     ? s.pause(other)
+                      : cmd == "resume"  ? s.resume(other)
+                      : cmd == "protect" ? s.protect(other)
+                                         : s.protect(other, false);
+      reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));
     } else if (cmd == "closeother" && args.size() == 2) {
       const bool ok = s.close(std::stoll(args[1]));
       reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));

@@ -300,6 +300,13 @@ class Server {
   // reset=true drops data still queued for the client.
   bool close(SessionId fd, bool reset = false);
 
+  // Worker. pause() stops reading a client (data already read may still reach onReceive, and
+  // output keeps flowing); resume() reads it again. False (1004/1005) for a closed session.
+  bool pause(SessionId fd);
+  bool resume(SessionId fd);
+  // Any process, in shared memory: a protected connection is never closed by the heartbeat.
+  // False (1004/1005) for a closed session.
+  bool protect(SessionId fd, bool is_protected = true);
   // Any process, from shared memory: whether the session is connected.
   bool exist(SessionId fd) const;
   // Any process, from shared memory. False (1004/1005) for a closed or unknown session.
