@@ -46,6 +46,7 @@ class Manager {
     int64_t started_ms = 0;
     int crashes = 0;  // consecutive short-lived crashes
     uint64_t respawn_timer = 0;
+    bool exited = false;  // a process of this id has exited since the manager started
   };
   // An old process on its way out (reload or retire); its id already has (or will get) a
   // successor.
@@ -69,6 +70,7 @@ class Manager {
   void on_exit(pid_t pid, int status);
   void on_retire_requests();
   void reclaim_connections(int worker_id);
+  void start_user_processes();
   void stop_children();
 
   void begin_reload(bool task_only);
@@ -86,6 +88,7 @@ class Manager {
   uint64_t reload_timer_ = 0;
   int signal_fd_ = -1;
   bool stopping_ = false;
+  bool users_started_ = false;
 };
 
 pid_t Manager::spawn(int id) {
@@ -145,10 +148,10 @@ void Manager::run() {
   procs_.assign(s_.total_processes(), Proc{});
   sigset_t set = handled_signals();
   signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  // Swoole's order: task workers, event workers, then user processes.
+  // Swoole's order: task workers, event workers, then user processes (once the workers have
+  // started: start_user_processes).
   for (int i = 0; i < s_.task_workers(); i++) spawn(s_.event_workers() + i);
   for (int i = 0; i < s_.event_workers(); i++) spawn(i);
-  for (int i = 0; i < s_.user_processes(); i++) spawn(s_.event_workers() + s_.task_workers() + i);
 
   loop_.add(signal_fd_, EPOLLIN, [this](uint32_t) {
     signalfd_siginfo si;
@@ -164,6 +167,7 @@ void Manager::run() {
       } else if (sig == SIGIO) {
         on_retire_requests();
         advance_reload();  // a worker reports RUNNING this way too
+        start_user_processes();
       } else if (sig == SIGWINCH || sig == SIGRTMIN) {
         reopen_log();
         for (const auto& p : procs_) {
@@ -184,6 +188,22 @@ void Manager::reap() {
   int status = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) on_exit(pid, status);
+  start_user_processes();
+}
+
+// User processes start after every event and task worker has started: each has run its
+// onWorkerStart and reported RUNNING, or has exited trying (a worker that crashes at start-up
+// does not hold them back). Swoole only forks them last; their bodies could run first.
+void Manager::start_user_processes() {
+  if (users_started_ || stopping_) return;
+  for (int id = 0; id < s_.event_workers() + s_.task_workers(); id++) {
+    const WorkerSlot& slot = s_.arena->worker(id);
+    const bool running = procs_[id].pid > 0 && slot.pid.load() == procs_[id].pid &&
+                         slot.state.load() == static_cast<int32_t>(SlotState::Running);
+    if (!running && !procs_[id].exited) return;
+  }
+  users_started_ = true;
+  for (int i = 0; i < s_.user_processes(); i++) spawn(s_.event_workers() + s_.task_workers() + i);
 }
 
 void Manager::on_exit(pid_t pid, int status) {
@@ -215,6 +235,7 @@ void Manager::on_exit(pid_t pid, int status) {
   if (id < 0) return;  // not ours (a user's own child, reaped here as subreaper of nothing)
   Proc& p = procs_[id];
   p.pid = -1;
+  p.exited = true;
   release_read_owner(id, pid);
   WorkerSlot& slot = s_.arena->worker(id);
   slot.last_exit_status.store(status);

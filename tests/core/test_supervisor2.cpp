@@ -1,0 +1,482 @@
+// The supervisor, continued (issue 3's remaining items): the reload history's 32 records,
+// crash-loop backoff for task workers and user processes and its reset after a healthy
+// lifetime, requests in a callback across a reload, stop(other) and reload(true) from code,
+// signals sent to the manager, SIGRTMIN, task_max_request, user processes acting on a client
+// session, and slot states under reload and after a crash.
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "test_support.h"
+
+using namespace swkit;
+using namespace swkit::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+pid_t pid_of(Client& c, int id) {
+  return std::stoi(field(c.call("winfo " + std::to_string(id)), "pid"));
+}
+
+// Waits for the newest reload transaction to be done; returns its "reloads" line.
+std::string wait_reload_done(ServerProcess& server, std::chrono::milliseconds timeout = 10s) {
+  std::string line;
+  eventually(
+      [&] {
+        Client c(server.port());
+        line = c.call("reloads");
+        return field(line, "done") == "1";
+      },
+      timeout);
+  return line;
+}
+
+std::vector<std::vector<std::string>> reload_workers(const std::string& line) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& w : split(field(line, "workers"), ',')) out.push_back(split(w, ':'));
+  return out;
+}
+
+// A log file in a fresh directory, removed with it.
+struct TempLog {
+  TempLog() {
+    char tmpl[] = "/tmp/swkit-log-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    dir = tmpl;
+    path = dir + "/server.log";
+  }
+  ~TempLog() {
+    std::remove((path + ".1").c_str());
+    std::remove(path.c_str());
+    rmdir(dir.c_str());
+  }
+  std::string text() const {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  std::string dir, path;
+};
+
+void abort_now() {
+  signal(SIGABRT, SIG_DFL);  // Catch2 installs its own handler in this process
+  std::abort();
+}
+
+// Counts the lines of events starting with prefix.
+int count_prefix(const std::vector<std::string>& lines, const std::string& prefix) {
+  int n = 0;
+  for (const auto& l : lines) n += l.rfind(prefix, 0) == 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("the reload history keeps the last 32 transactions, oldest first", "[supervisor]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 1LL}}, .customize = [](Server& s, const EventChannel& ev) {
+         const EventChannel* evp = &ev;
+         // The manager reads the whole history after each reload (the test server's "reloads"
+         // command shows only the newest record).
+         s.on("afterReload", [evp](Server& srv) {
+           std::string ids;
+           for (const auto& r : srv.getReloads()) {
+             ids += std::to_string(r.id) + (r.done ? "" : "?") + ",";
+           }
+           evp->emit("history " + ids);
+           evp->emit("afterreload");
+         });
+       }});
+  server.wait_workers(1);
+  std::string history;
+  for (int i = 1; i <= 34; i++) {
+    INFO("reload " << i);
+    REQUIRE(kill(server.master(), SIGUSR1) == 0);
+    auto line = server.events().wait_for("history ", 10s);
+    REQUIRE(line);
+    REQUIRE(server.events().wait_for("afterreload", 1s));
+    history = split(*line)[1];
+  }
+  const auto ids = split(history, ',');
+  REQUIRE(ids.size() == 32);
+  for (int i = 0; i < 32; i++) CHECK(ids[i] == std::to_string(i + 3));  // 3..34, all done
+  Client c(server.port());
+  const std::string newest = c.call("reloads");
+  CHECK(field(newest, "id") == "34");
+  CHECK(field(newest, "count") == "32");
+}
+
+TEST_CASE("a task worker or user process that dies at once backs off", "[supervisor]") {
+  // What dies: a task worker aborting in onWorkerStart, a user process whose body returns at
+  // once, a user process that aborts at once. Process id 1 in all three cases.
+  const std::string kind = GENERATE(as<std::string>{}, "task-abort", "user-return", "user-abort");
+  INFO(kind);
+  TempLog log;
+  Settings settings = {{"worker_num", 1LL}, {"log_file", log.path}, {"log_level", 4LL}};
+  if (kind == "task-abort") settings["task_worker_num"] = 1LL;
+  ServerProcess server(
+      {.settings = settings, .customize = [kind](Server& s, const EventChannel& ev) {
+         const EventChannel* evp = &ev;
+         s.on("workerStart", [evp](Server& srv, int id) {
+           evp->emit("workerstart " + std::to_string(id) + " " + std::to_string(getpid()));
+           if (srv.isTaskWorker()) abort_now();
+         });
+         if (kind != "task-abort") {
+           s.addProcess([evp, kind](Server&, int id) {
+             evp->emit("workerstart " + std::to_string(id) + " " + std::to_string(getpid()));
+             if (kind == "user-abort") abort_now();
+           });
+         }
+       }});
+  Client c(server.port());  // worker 0, the only event worker, keeps serving throughout
+  const auto window_end = Clock::now() + 3s;
+  bool saw_backoff = false;
+  while (Clock::now() < window_end) {
+    if (field(c.call("winfo 1"), "state") == "BACKOFF") saw_backoff = true;
+    std::this_thread::sleep_for(20ms);
+  }
+  const auto lines = server.events().drain(100ms);
+  const int starts = count_prefix(lines, "workerstart 1 ");
+  const int errors = count_prefix(lines, "workererror 1 ");
+  INFO("starts of process 1 in 3 s: " << starts);
+  CHECK(starts >= 3);
+  CHECK(starts <= 15);  // 0, 50, 100, 200, 400, 800, 1600 ms apart: about 8, never hundreds
+  if (kind == "user-return") {
+    CHECK(errors == 0);  // a return is not an error, but it backs off all the same
+  } else {
+    CHECK(errors >= starts - 1);  // the last start may still be alive
+  }
+  CHECK(saw_backoff);
+  CHECK(std::stoi(field(c.call("winfo 1"), "respawns")) >= starts - 1);
+  CHECK(c.call("echo fine").substr(3) == "fine");
+  server.stop();
+  CHECK(log.text().find("process#1 crash loop: respawn in") != std::string::npos);
+}
+
+TEST_CASE("a process that crashes after a healthy lifetime is respawned without backoff",
+          "[supervisor]") {
+  // The task worker aborts 1.1 s after it starts: longer than the 1 s healthy lifetime of
+  // manager.cpp, so each crash starts the count again and the respawn is immediate.
+  TempLog log;
+  ServerProcess server({.settings = {{"worker_num", 1LL},
+                                     {"task_worker_num", 1LL},
+                                     {"log_file", log.path},
+                                     {"log_level", 4LL}},
+                        .customize = [](Server& s, const EventChannel& ev) {
+                          const EventChannel* evp = &ev;
+                          s.on("workerStart", [evp](Server& srv, int id) {
+                            evp->emit("workerstart " + std::to_string(id) + " " +
+                                      std::to_string(getpid()));
+                            if (srv.isTaskWorker()) srv.after(1100, [](int64_t) { abort_now(); });
+                          });
+                        }});
+  Client c(server.port());
+  int crashes = 0;
+  bool saw_backoff = false;
+  const auto deadline = Clock::now() + 6s;
+  while (crashes < 3 && Clock::now() < deadline) {
+    if (server.events().wait_for("workererror 1 ", 20ms)) crashes++;
+    if (field(c.call("winfo 1"), "state") == "BACKOFF") saw_backoff = true;
+  }
+  REQUIRE(crashes == 3);
+  // Each crash was followed by a start at once (the generous bound only guards the wait).
+  CHECK(eventually([&] { return field(c.call("winfo 1"), "state") == "RUNNING"; }, 2s));
+  CHECK_FALSE(saw_backoff);
+  CHECK(std::stoi(field(c.call("winfo 1"), "respawns")) == 3);
+  server.stop();
+  const std::string text = log.text();
+  CHECK(text.find("process#1 (pid") != std::string::npos);  // the crashes were logged
+  CHECK(text.find("crash loop") == std::string::npos);      // and never as a crash loop
+}
+
+TEST_CASE("a request in a callback completes across a clean reload", "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"max_wait_time", 3LL}}});
+  const auto before = server.wait_workers(1);
+  Client busy(server.port());
+  REQUIRE(busy.send_all("sleep 500\n"));
+  REQUIRE(server.events().wait_for("sleeping 0 ", 5s));
+  REQUIRE(kill(server.master(), SIGUSR1) == 0);
+  CHECK(busy.recv_line(5s) == std::optional<std::string>("w0 slept"));
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  const std::string rec = wait_reload_done(server);
+  CHECK(field(rec, "forced") == "0");
+  const auto workers = reload_workers(rec);
+  REQUIRE(workers.size() == 1);
+  CHECK(workers[0][1] == std::to_string(before[0]));  // the old pid drained, not killed
+  CHECK(workers[0][4] == "0");
+  CHECK(busy.call("echo after").substr(3) == "after");  // the same connection, new worker
+}
+
+TEST_CASE("stop(other worker) from a worker stops it and the manager restarts it", "[supervisor]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 2LL}}, .customize = [](Server& s, const EventChannel& ev) {
+         const EventChannel* evp = &ev;
+         // "stop:N" as a pipe message makes the receiving worker call stop(N).
+         s.on("pipeMessage", [evp](Server& srv, int, std::string_view msg) {
+           const std::string m(msg);
+           if (m.rfind("stop:", 0) != 0) return;
+           const bool ok = srv.stop(std::stoi(m.substr(5)));
+           evp->emit("stopcall " + std::to_string(srv.getWorkerId()) + " " + m.substr(5) + " " +
+                     (ok ? "ok" : "err " + std::to_string(srv.getLastError())));
+         });
+       }});
+  const auto before = server.wait_workers(2);
+  Client c(server.port());
+  const std::string who = c.call("whoami");
+  const int me = std::stoi(who.substr(1, who.find(' ') - 1));
+  const int other = 1 - me;
+  // The other worker stops this connection's worker.
+  CHECK(c.call("msg " + std::to_string(other) + " stop:" + std::to_string(me)) == "ok");
+  auto call = server.events().wait_for("stopcall ", 5s);
+  REQUIRE(call);
+  CHECK(*call == "stopcall " + std::to_string(other) + " " + std::to_string(me) + " ok");
+  auto again = server.events().wait_for("workerstart " + std::to_string(me) + " ", 5s);
+  REQUIRE(again);
+  CHECK(std::stoi(split(*again)[2]) != before[me]);
+  CHECK(eventually([&] { return !pid_alive(before[me]); }, 5s));
+  const std::string info = c.call("winfo " + std::to_string(me));
+  CHECK(field(info, "respawns") == "1");
+  CHECK(field(info, "last_exit") == "0");  // stopped cleanly, not a crash
+  CHECK(pid_of(c, other) == before[other]);
+  CHECK(c.call("echo still-here").substr(3) == "still-here");
+  CHECK(server.events().wait_for("workererror ", 200ms) == std::nullopt);
+}
+
+TEST_CASE("reload(true) from code replaces only the task workers", "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 2LL}, {"task_worker_num", 2LL}}});
+  const auto before = server.wait_workers(4);
+  Client c(server.port());
+  CHECK(c.call("reload task") == "ok");  // Server::reload(true) in an event worker
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  const std::string rec = wait_reload_done(server);
+  CHECK(field(rec, "trigger") == "api");
+  CHECK(field(rec, "task_only") == "1");
+  CHECK(reload_workers(rec).size() == 2);
+  CHECK(pid_of(c, 0) == before[0]);
+  CHECK(pid_of(c, 1) == before[1]);
+  CHECK(pid_of(c, 2) != before[2]);
+  CHECK(pid_of(c, 3) != before[3]);
+  CHECK(c.call("taskwait after-reload").rfind("result t", 0) == 0);
+}
+
+TEST_CASE("SIGUSR1 and SIGUSR2 sent to the manager reload as they do sent to the master",
+          "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 2LL}, {"task_worker_num", 1LL}}});
+  const auto before = server.wait_workers(3);
+  REQUIRE(kill(server.manager(), SIGUSR1) == 0);
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  std::string rec = wait_reload_done(server);
+  CHECK(field(rec, "id") == "1");
+  CHECK(field(rec, "trigger") == "signal");
+  CHECK(field(rec, "task_only") == "0");
+  Client c(server.port());
+  std::vector<pid_t> after;
+  for (int id = 0; id < 3; id++) {
+    after.push_back(pid_of(c, id));
+    CHECK(after[id] != before[id]);
+  }
+  REQUIRE(kill(server.manager(), SIGUSR2) == 0);
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  rec = wait_reload_done(server);
+  CHECK(field(rec, "id") == "2");
+  CHECK(field(rec, "task_only") == "1");
+  CHECK(pid_of(c, 0) == after[0]);
+  CHECK(pid_of(c, 1) == after[1]);
+  CHECK(pid_of(c, 2) != after[2]);
+}
+
+TEST_CASE("SIGRTMIN reopens log_file like SIGWINCH", "[supervisor]") {
+  TempLog log;
+  ServerProcess server(
+      {.settings = {{"worker_num", 1LL}, {"log_file", log.path}, {"log_level", 2LL}}});
+  server.wait_workers(1);
+  REQUIRE(std::rename(log.path.c_str(), (log.path + ".1").c_str()) == 0);
+  REQUIRE(kill(server.master(), SIGRTMIN) == 0);
+  REQUIRE(eventually([&] { return access(log.path.c_str(), F_OK) == 0; }, 5s));
+  Client c(server.port());
+  CHECK(c.call("reload") == "ok");
+  REQUIRE(server.events().wait_for("afterreload", 10s));
+  server.stop();
+  const std::string text = log.text();
+  CHECK(text.find("reload #1 started") != std::string::npos);  // the manager's new file
+  CHECK(text.find("master stopped") != std::string::npos);     // and the master's
+}
+
+TEST_CASE("task_max_request recycles task workers with no failed taskwait", "[supervisor]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 1LL},
+                    {"task_worker_num", 1LL},
+                    {"task_max_request", 5LL},
+                    {"task_max_request_grace", 0LL}},
+       .customize = [](Server& s, const EventChannel&) {
+         s.on("task", [](Server&, TaskId, int, std::string_view) -> std::optional<std::string> {
+           return "pid=" + std::to_string(getpid());
+         });
+       }});
+  server.wait_workers(2);
+  Client c(server.port());
+  std::vector<std::string> pids;
+  for (int i = 0; i < 12; i++) {
+    const std::string r = c.call("taskwait t" + std::to_string(i) + " 5", 10s);
+    REQUIRE(r.rfind("result pid=", 0) == 0);  // none failed or timed out
+    pids.push_back(field(r.substr(7), "pid"));
+  }
+  std::map<std::string, int> per_pid;
+  for (const auto& p : pids) per_pid[p]++;
+  CHECK(per_pid.size() >= 2);
+  CHECK(per_pid.size() == 3);  // 5 + 5 + 2 with no grace
+  CHECK(per_pid[pids[0]] == 5);
+}
+
+TEST_CASE(
+    "a user process starts after the event workers and can close, exist and inspect "
+    "a client session",
+    "[supervisor]") {
+  // The event worker tells the user process each new session id through a pipe.
+  ServerProcess server(
+      {.settings = {{"worker_num", 2LL}}, .customize = [](Server& s, const EventChannel& ev) {
+         const EventChannel* evp = &ev;
+         static int sessions[2] = {-1, -1};
+         if (pipe(sessions) != 0) throw std::runtime_error("pipe failed");
+         s.on("connect", [evp](Server& srv, SessionId fd, int) {
+           evp->emit("connect " + std::to_string(fd) + " " + std::to_string(srv.getWorkerId()));
+           const std::string line = std::to_string(fd) + "\n";
+           if (::write(sessions[1], line.data(), line.size()) < 0) evp->emit("pipe write failed");
+         });
+         s.addProcess([evp](Server& srv, int id) {
+           evp->emit("userstart " + std::to_string(id) + " " + std::to_string(getpid()));
+           std::string buf;
+           for (;;) {
+             char chunk[64];
+             const ssize_t n = ::read(sessions[0], chunk, sizeof chunk);
+             if (n <= 0) return;
+             buf.append(chunk, n);
+             for (auto nl = buf.find('\n'); nl != std::string::npos; nl = buf.find('\n')) {
+               const SessionId sid = std::stoll(buf.substr(0, nl));
+               buf.erase(0, nl + 1);
+               ClientInfo info;
+               const bool has_info = srv.getClientInfo(sid, info);
+               evp->emit("userinfo " + std::to_string(sid) + " ok=" + (has_info ? "1" : "0") +
+                         " port=" + std::to_string(info.remote_port) +
+                         " worker=" + std::to_string(info.worker_id));
+               evp->emit("userexist " + std::to_string(sid) + " " + (srv.exist(sid) ? "1" : "0"));
+               evp->emit("userclose " + std::to_string(sid) + " " +
+                         (srv.close(sid) ? "ok" : "err"));
+               // The close reaches the owner's reactor asynchronously: wait (bounded) for it.
+               bool gone = false;
+               for (int i = 0; i < 500 && !gone; i++) {
+                 gone = !srv.exist(sid);
+                 if (!gone) std::this_thread::sleep_for(10ms);
+               }
+               evp->emit("usergone " + std::to_string(sid) + " " + (gone ? "1" : "0"));
+             }
+           }
+         });
+       }});
+  // Event order: every event worker's onWorkerStart comes before the user process starts.
+  std::vector<std::string> order;
+  const auto deadline = Clock::now() + 5s;
+  while (Clock::now() < deadline && (order.empty() || order.back() != "userstart")) {
+    auto line = server.events().next(100ms);
+    if (!line) continue;
+    const auto parts = split(*line);
+    if (parts[0] == "workerstart" || parts[0] == "userstart") order.push_back(parts[0]);
+  }
+  CHECK(order == std::vector<std::string>{"workerstart", "workerstart", "userstart"});
+
+  Client c(server.port());
+  sockaddr_in local{};
+  socklen_t len = sizeof local;
+  REQUIRE(getsockname(c.fd(), reinterpret_cast<sockaddr*>(&local), &len) == 0);
+  auto connect = server.events().wait_for("connect ", 5s);
+  REQUIRE(connect);
+  const std::string sid = split(*connect)[1];
+  const std::string worker = split(*connect)[2];
+  auto user_info = server.events().wait_for("userinfo " + sid + " ", 5s);
+  REQUIRE(user_info);
+  CHECK(field(*user_info, "ok") == "1");
+  CHECK(field(*user_info, "port") == std::to_string(ntohs(local.sin_port)));
+  CHECK(field(*user_info, "worker") == worker);
+  CHECK(server.events().wait_for("userexist " + sid + " 1", 5s));
+  CHECK(server.events().wait_for("userclose " + sid + " ok", 5s));
+  CHECK(c.wait_closed(5s));  // the user process's close() reached the client
+  CHECK(server.events().wait_for("close " + sid + " " + worker, 5s));  // onClose in the owner
+  CHECK(server.events().wait_for("usergone " + sid + " 1", 6s));
+}
+
+TEST_CASE("a draining worker's slot shows its successor running and the reload in progress",
+          "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 2LL}, {"max_wait_time", 5LL}}});
+  const auto before = server.wait_workers(2);
+  // Two connections on different workers: one to keep busy, one to watch from.
+  std::vector<Client> clients;
+  std::map<int, size_t> by_worker;
+  for (int i = 0; i < 6 && by_worker.size() < 2; i++) {
+    clients.emplace_back(server.port());
+    const std::string who = clients.back().call("whoami");
+    by_worker.emplace(std::stoi(who.substr(1, who.find(' ') - 1)), clients.size() - 1);
+  }
+  REQUIRE(by_worker.size() == 2);
+  const int slow = 0;
+  Client& busy = clients[by_worker[slow]];
+  Client& watch = clients[by_worker[1]];
+  REQUIRE(busy.send_all("sleep 1500\n"));
+  REQUIRE(server.events().wait_for("sleeping 0 ", 5s));
+  REQUIRE(kill(server.master(), SIGUSR1) == 0);  // rolling: worker 0 first
+  // While the old worker 0 is still in its callback (draining), its id's slot already shows
+  // the successor RUNNING in generation 1, and the record says the old pid has not left.
+  std::string slot, rec;
+  const bool seen = eventually(
+      [&] {
+        slot = watch.call("winfo 0");
+        rec = watch.call("reloads");
+        const auto w = reload_workers(rec);
+        return !w.empty() && w[0][2] != "-1" && field(slot, "state") == "RUNNING" &&
+               std::stoi(field(slot, "pid")) != before[slow];
+      },
+      5s);
+  INFO(slot << " / " << rec);
+  REQUIRE(seen);
+  CHECK(pid_alive(before[slow]));
+  CHECK(field(slot, "generation") == "1");
+  CHECK(field(rec, "done") == "0");
+  CHECK(reload_workers(rec)[0][3] == "-1");  // drain_ms: not left yet
+  CHECK(busy.recv_line(5s) == std::optional<std::string>("w0 slept"));
+  const std::string done = wait_reload_done(server);
+  CHECK(field(done, "forced") == "0");
+  CHECK(std::stoi(reload_workers(done)[0][3]) >= 0);
+}
+
+TEST_CASE("after a crash the slot keeps the non-zero exit status of the dead process",
+          "[supervisor]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}}});
+  const auto before = server.wait_workers(1);
+  Client crasher(server.port());
+  const std::string first = crasher.call("winfo 0");
+  CHECK(field(first, "last_exit") == "0");
+  CHECK(field(first, "respawns") == "0");
+  REQUIRE(crasher.send_all("crash\n"));
+  auto error = server.events().wait_for("workererror 0 ", 5s);
+  REQUIRE(error);
+  CHECK(split(*error)[4] == std::to_string(SIGABRT));
+  REQUIRE(server.events().wait_for("workerstart 0 ", 5s));
+  Client c(server.port());
+  const std::string info = c.call("winfo 0");
+  CHECK(std::stoi(field(info, "pid")) != before[0]);
+  CHECK(field(info, "state") == "RUNNING");
+  CHECK(field(info, "respawns") == "1");
+  const int status = std::stoi(field(info, "last_exit"));
+  CHECK(status != 0);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGABRT);
+}
