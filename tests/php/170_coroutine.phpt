@@ -16,12 +16,15 @@ $server = SwkitServer::start(<<<'PHP'
 <?php
 use Swoole\Coroutine;
 $server = new Swoole\Server('127.0.0.1', __PORT__);
-// One task worker per task of taskCo: core holds a task worker's finished results until every
-// task it read in the same batch has run (reported), which would delay the 0.6 s task's result.
+// One task worker per task of taskCo: the three tasks run at once.
 $server->set(['worker_num' => 1, 'task_worker_num' => 3, 'enable_coroutine' => true,
               'log_level' => SWOOLE_LOG_WARNING]);
 $server->on('receive', function (Swoole\Server $s, int $fd, int $reactorId, string $data) {
-    switch (trim($data)) {
+    $cmd = trim($data);
+    if (in_array($cmd, ['taskco', 'taskwait', 'sleep'], true)) {
+        echo "suspending for $cmd\n";  // the client's readiness signal
+    }
+    switch ($cmd) {
         case 'ping':
             $s->send($fd, "pong\n");
             break;
@@ -71,7 +74,7 @@ $b = swkit_connect($server->port);
 stream_set_timeout($a, 10);
 foreach (['taskco', 'taskwait', 'sleep'] as $cmd) {
     fwrite($a, "$cmd\n");
-    usleep(50000);
+    $server->waitOutput("suspending for $cmd");
     // While $a's coroutine waits (at least 0.6 s), the same (only) worker answers $b: when the
     // pong arrives, $a's reply has not been sent yet. A blocked worker would answer $a first.
     fwrite($b, "ping\n");
@@ -86,7 +89,8 @@ fwrite($a, "fanout\n");
 echo swkit_read_until($a, "\n");
 echo 'the three sleeps overlapped: ', microtime(true) - $t < 0.55 ? 'yes' : 'no', "\n";
 fwrite($a, "throw\n");
-usleep(200000);
+// Its trace is logged before the next request is sent (both at once could arrive as one read).
+$server->waitOutput('Uncaught LogicException: after a sleep');
 fwrite($a, "ping\n");
 echo swkit_read_until($a, "\n");
 fclose($a);
@@ -113,6 +117,9 @@ fanout: [1,2,0]
 the three sleeps overlapped: yes
 pong
 int(0)
+suspending for taskco
+suspending for taskwait
+suspending for sleep
 
 Warning: Uncaught LogicException: after a sleep in %s:%d
 Stack trace:
