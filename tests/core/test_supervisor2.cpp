@@ -25,29 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-pid_t pid_of(Client& c, int id) {
-  return std::stoi(field(c.call("winfo " + std::to_string(id)), "pid"));
-}
-
-// Waits for the newest reload transaction to be done; returns its "reloads" line.
-std::string wait_reload_done(ServerProcess& server, std::chrono::milliseconds timeout = 10s) {
-  std::string line;
-  eventually(
-      [&] {
-        Client c(server.port());
-        line = c.call("reloads");
-        return field(line, "done") == "1";
-      },
-      timeout);
-  return line;
-}
-
-std::vector<std::vector<std::string>> reload_workers(const std::string& line) {
-  std::vector<std::vector<std::string>> out;
-  for (const auto& w : split(field(line, "workers"), ',')) out.push_back(split(w, ':'));
-  return out;
-}
-
 // A log file in a fresh directory, removed with it.
 struct TempLog {
   TempLog() {

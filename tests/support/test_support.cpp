@@ -56,6 +56,28 @@ std::string field(const std::string& line, const std::string& key) {
   return "";
 }
 
+pid_t pid_of(Client& c, int id) {
+  return std::stoi(field(c.call("winfo " + std::to_string(id)), "pid"));
+}
+
+std::string wait_reload_done(ServerProcess& server, std::chrono::milliseconds timeout) {
+  std::string line;
+  eventually(
+      [&] {
+        Client c(server.port());
+        line = c.call("reloads");
+        return field(line, "done") == "1";
+      },
+      timeout);
+  return line;
+}
+
+std::vector<std::vector<std::string>> reload_workers(const std::string& line) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& w : split(field(line, "workers"), ',')) out.push_back(split(w, ':'));
+  return out;
+}
+
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {

@@ -133,4 +133,12 @@ inline const char* mode_name(Mode m) {
 // "k=v k2=v2" -> value of key, or "" when absent.
 std::string field(const std::string& line, const std::string& key);
 
+// Supervisor helpers over the test server's commands.
+// The pid of worker id, from its slot ("winfo").
+pid_t pid_of(Client& c, int id);
+// Waits for the newest reload transaction to be done; returns its "reloads" line.
+std::string wait_reload_done(ServerProcess& server, std::chrono::milliseconds timeout = 15s);
+// The "workers" field of a "reloads" line: one {id, old pid, new pid, ...} per worker.
+std::vector<std::vector<std::string>> reload_workers(const std::string& line);
+
 }  // namespace swkit::test
