@@ -712,36 +712,37 @@ ZEND_METHOD(Swoole_Server, close) {
   RETURN_BOOL(s->server->close(fd, reset));
 }
 
-// Any process, from shared memory.
-ZEND_METHOD(Swoole_Server, exist) {
+namespace {
+
+// The body of the methods that take one fd and answer true or false (exist, pause, resume).
+template <typename Call>
+void fd_method(INTERNAL_FUNCTION_PARAMETERS, Call call) {
   zend_long fd;
   ZEND_PARSE_PARAMETERS_START(1, 1)
   Z_PARAM_LONG(fd)
   ZEND_PARSE_PARAMETERS_END();
   ServerState* s = running(ZEND_THIS);
   if (!s) RETURN_FALSE;
-  RETURN_BOOL(s->server->exist(fd));
+  RETURN_BOOL(call(*s->server, fd));
+}
+
+}  // namespace
+
+// Any process, from shared memory.
+ZEND_METHOD(Swoole_Server, exist) {
+  fd_method(INTERNAL_FUNCTION_PARAM_PASSTHRU,
+            [](swkit::Server& srv, swkit::SessionId fd) { return srv.exist(fd); });
 }
 
 // Worker: stop and restart reading a client.
 ZEND_METHOD(Swoole_Server, pause) {
-  zend_long fd;
-  ZEND_PARSE_PARAMETERS_START(1, 1)
-  Z_PARAM_LONG(fd)
-  ZEND_PARSE_PARAMETERS_END();
-  ServerState* s = running(ZEND_THIS);
-  if (!s) RETURN_FALSE;
-  RETURN_BOOL(s->server->pause(fd));
+  fd_method(INTERNAL_FUNCTION_PARAM_PASSTHRU,
+            [](swkit::Server& srv, swkit::SessionId fd) { return srv.pause(fd); });
 }
 
 ZEND_METHOD(Swoole_Server, resume) {
-  zend_long fd;
-  ZEND_PARSE_PARAMETERS_START(1, 1)
-  Z_PARAM_LONG(fd)
-  ZEND_PARSE_PARAMETERS_END();
-  ServerState* s = running(ZEND_THIS);
-  if (!s) RETURN_FALSE;
-  RETURN_BOOL(s->server->resume(fd));
+  fd_method(INTERNAL_FUNCTION_PARAM_PASSTHRU,
+            [](swkit::Server& srv, swkit::SessionId fd) { return srv.resume(fd); });
 }
 
 // Any process: a protected connection is left alone by the heartbeat.
