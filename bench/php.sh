@@ -14,36 +14,23 @@ inflight=${5:-1}
 "$root/scripts/build.sh" build Release >/dev/null
 bin=$root/build
 source "$root/bench/lib.sh"
+[ -f "$bin/php-ext/swkit.so" ] || { echo "php.sh: $bin/php-ext/swkit.so was not built" >&2; exit 1; }
 php=(php -n -d "extension=$bin/php-ext/swkit.so" "$root/bench/php/echo.php")
 
 declare -A rate p50 p99
 targets=(cpp-base php-base cpp-process php-process)
+start_target() {
+  case $1 in
+    cpp-base) exec "$bin/examples/echo_server" --port "$2" --mode base --workers 1 --quiet ;;
+    cpp-process) exec "$bin/examples/echo_server" --port "$2" --mode process --workers 1 --reactors 1 --quiet ;;
+    php-base) exec "${php[@]}" "$2" base ;;
+    php-process) exec "${php[@]}" "$2" process ;;
+  esac
+}
 for r in $(seq 1 "$rounds"); do
-  for t in "${targets[@]}"; do
-    port=$(free_port)
-    case $t in
-      cpp-base) "$bin/examples/echo_server" --port "$port" --mode base --workers 1 --quiet & ;;
-      cpp-process) "$bin/examples/echo_server" --port "$port" --mode process --workers 1 --reactors 1 --quiet & ;;
-      php-base) "${php[@]}" "$port" base & ;;
-      php-process) "${php[@]}" "$port" process & ;;
-    esac
-    pid=$!
-    wait_port "$port"
-    line=$("$bin/bench/loadgen" --port "$port" --connections "$connections" --size "$size" \
-             --inflight "$inflight" --duration "$duration" --warmup 0.5)
-    kill -TERM "$pid"
-    wait "$pid" || true
-    rate[$t]+="$(sed -E 's/.*msgs_per_s=([0-9.]+).*/\1/' <<<"$line") "
-    p50[$t]+="$(sed -E 's/.*p50_us=([0-9.]+).*/\1/' <<<"$line") "
-    p99[$t]+="$(sed -E 's/.*p99_us=([0-9.]+).*/\1/' <<<"$line") "
-    echo "round $r $t: $line" >&2
-  done
+  for t in "${targets[@]}"; do measure_target "$t" "$r"; done
 done
 
-round_ratios() {
-  paste -d' ' <(tr ' ' '\n' <<<"$1" | grep -v '^$') <(tr ' ' '\n' <<<"$2" | grep -v '^$') |
-    awk '{printf "%.3f ", $1/$2}'
-}
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(php -n -r 'echo PHP_VERSION;'); $rounds rounds of ${duration}s," \
      "$connections connections, ${size}-byte messages, $inflight in flight"

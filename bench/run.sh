@@ -18,33 +18,17 @@ source "$root/bench/lib.sh"
 
 declare -A rate p50 p99
 targets=(epoll base process)
+start_target() {
+  case $1 in
+    epoll) exec "$bin/bench/epoll_echo" --port "$2" >/dev/null ;;
+    base) exec "$bin/examples/echo_server" --port "$2" --mode base --workers 1 --quiet ;;
+    process) exec "$bin/examples/echo_server" --port "$2" --mode process --workers 1 --reactors 1 --quiet ;;
+  esac
+}
 for r in $(seq 1 "$rounds"); do
-  for t in "${targets[@]}"; do
-    port=$(free_port)
-    case $t in
-      epoll) "$bin/bench/epoll_echo" --port "$port" >/dev/null & ;;
-      base) "$bin/examples/echo_server" --port "$port" --mode base --workers 1 --quiet & ;;
-      process) "$bin/examples/echo_server" --port "$port" --mode process --workers 1 --reactors 1 --quiet & ;;
-    esac
-    pid=$!
-    wait_port "$port"
-    line=$("$bin/bench/loadgen" --port "$port" --connections "$connections" --size "$size" \
-             --inflight "$inflight" --duration "$duration" --warmup 0.5)
-    kill -TERM "$pid"
-    wait "$pid" || true
-    rate[$t]+="$(sed -E 's/.*msgs_per_s=([0-9.]+).*/\1/' <<<"$line") "
-    p50[$t]+="$(sed -E 's/.*p50_us=([0-9.]+).*/\1/' <<<"$line") "
-    p99[$t]+="$(sed -E 's/.*p99_us=([0-9.]+).*/\1/' <<<"$line") "
-    echo "round $r $t: $line" >&2
-  done
+  for t in "${targets[@]}"; do measure_target "$t" "$r"; done
 done
 
-# Per-round ratios: each round runs the three servers back to back, so a ratio within a round
-# is less exposed to the drift of a shared machine than a ratio of medians.
-round_ratios() {
-  paste -d' ' <(tr ' ' '\n' <<<"$1" | grep -v '^$') <(tr ' ' '\n' <<<"$2" | grep -v '^$') |
-    awk '{printf "%.3f ", $1/$2}'
-}
 limit=$(median ${rate[epoll]})
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r); $rounds rounds of ${duration}s," \
