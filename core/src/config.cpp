@@ -175,6 +175,8 @@ const std::unordered_map<std::string, Setter>& setters() {
       {"package_body_offset",
        [](Config& c, auto& k, auto& v) { c.package_body_offset = int_in(k, v, 0, 65535); }},
       {"open_eof_check", [](Config& c, auto& k, auto& v) { c.open_eof_check = boolean(k, v); }},
+      // swkit always splits at each package_eof (docs/api-semantics.md), so both names set it.
+      {"open_eof_split", [](Config& c, auto& k, auto& v) { c.open_eof_check = boolean(k, v); }},
       {"package_eof", [](Config& c, auto& k, auto& v) { c.package_eof = text(k, v, 1, 8); }},
       {"enable_unsafe_event",
        [](Config& c, auto& k, auto& v) { c.enable_unsafe_event = boolean(k, v); }},
@@ -246,6 +248,45 @@ void apply_setting(Config& cfg, const std::string& key, const SettingValue& valu
   throw ConfigError("set(): unknown setting '" + key + "'; known settings: " + names);
 }
 
+// The keys a port's own set() takes: how its connections are framed.
+static const std::set<std::string, std::less<>>& port_keys() {
+  static const std::set<std::string, std::less<>> keys = {
+      "open_length_check",   "package_length_type", "package_length_offset",
+      "package_body_offset", "open_eof_check",      "open_eof_split",
+      "package_eof",         "package_max_length",  "open_tcp_nodelay"};
+  return keys;
+}
+
+void check_protocol(const Config& cfg) {
+  if (cfg.open_length_check) {
+    const int size = length_type_size(cfg.package_length_type);
+    if (cfg.package_length_offset + size > 65535) {
+      throw ConfigError("set(): 'package_length_offset' leaves no room for the length field");
+    }
+  }
+}
+
+void apply_port_setting(Config& proto, const std::string& key, const SettingValue& value) {
+  if (!port_keys().count(key)) {
+    std::string names;
+    for (const auto& name : port_keys()) names += (names.empty() ? "" : ", ") + name;
+    throw ConfigError("Port::set(): '" + key +
+                      "' is not a port setting (set it on the server); a port takes: " + names);
+  }
+  apply_setting(proto, key, value);
+}
+
+void copy_protocol(const Config& from, Config& to) {
+  to.open_length_check = from.open_length_check;
+  to.package_length_type = from.package_length_type;
+  to.package_length_offset = from.package_length_offset;
+  to.package_body_offset = from.package_body_offset;
+  to.open_eof_check = from.open_eof_check;
+  to.package_eof = from.package_eof;
+  to.package_max_length = from.package_max_length;
+  to.open_tcp_nodelay = from.open_tcp_nodelay;
+}
+
 void finalize_config(Config& cfg) {
   const int cpus = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   if (cfg.worker_num == 0) cfg.worker_num = cpus;
@@ -275,12 +316,7 @@ void finalize_config(Config& cfg) {
           cfg.admin_server + "); a unix socket is guarded by its 0600 mode");
     }
   }
-  if (cfg.open_length_check) {
-    const int size = length_type_size(cfg.package_length_type);
-    if (cfg.package_length_offset + size > 65535) {
-      throw ConfigError("set(): 'package_length_offset' leaves no room for the length field");
-    }
-  }
+  check_protocol(cfg);
 }
 
 }  // namespace swkit::detail

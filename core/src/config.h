@@ -65,6 +65,14 @@ struct Config {
 // Validates and stores one key. Throws ConfigError naming the key and the accepted range.
 void apply_setting(Config& cfg, const std::string& key, const SettingValue& value);
 
+// Port::set(): one protocol key (framing, package_max_length, open_tcp_nodelay). Throws
+// ConfigError naming the key and the keys a port takes for any other.
+void apply_port_setting(Config& proto, const std::string& key, const SettingValue& value);
+// Copies the protocol keys (the ones a port takes) from one config to another.
+void copy_protocol(const Config& from, Config& to);
+// Checks protocol settings against each other. Throws ConfigError.
+void check_protocol(const Config& cfg);
+
 // Fills the defaults that depend on the machine (cpu count, fd limit) and checks the settings
 // against each other. Throws ConfigError.
 void finalize_config(Config& cfg);

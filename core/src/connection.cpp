@@ -92,7 +92,8 @@ bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_s
     return false;
   }
   ConnectionSlot* slot = arena_.connection(row);
-  if (cfg_.open_tcp_nodelay) {
+  const Config& proto = listener.proto ? *listener.proto : cfg_;
+  if (proto.open_tcp_nodelay) {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
@@ -128,6 +129,7 @@ bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_s
   c.row = row;
   c.session_id = sid;
   c.server_fd = listener.fd;
+  c.proto = &proto;
   c.accepted_us = now;
   by_fd_[fd] = sid;
   loop_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t ev) { on_event(fd, ev); });
@@ -173,16 +175,17 @@ void ConnectionSet::read_from(Connection& c) {
     ConnectionSlot* slot = arena_.connection(c.row);
     slot->last_recv_us.store(now_us(), std::memory_order_relaxed);
     std::string_view data(read_buf_.data(), n);
-    if (cfg_.framing() == Framing::None) {
+    const Config& proto = *c.proto;
+    if (proto.framing() == Framing::None) {
       host_.on_packet(c, data);
     } else {
       c.in.append(data);
       size_t off = 0;
       for (;;) {
-        FrameResult fr = next_frame(cfg_, std::string_view(c.in).substr(off));
+        FrameResult fr = next_frame(proto, std::string_view(c.in).substr(off));
         if (fr.error) {
           log_warn("session#{}: package exceeds package_max_length ({} bytes), closing (error {})",
-                   sid, cfg_.package_max_length, fr.error);
+                   sid, proto.package_max_length, fr.error);
           c.in.clear();
           begin_close(c, CloseReason::Error, 0);
           return;

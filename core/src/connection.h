@@ -23,8 +23,9 @@ struct Connection {
   int row = -1;  // ConnectionSlot in the arena
   uint32_t session_id = 0;
   int server_fd = -1;
-  std::string in;   // received, not yet a complete packet
-  std::string out;  // queued for the client
+  const Config* proto = nullptr;  // its port's protocol settings
+  std::string in;                 // received, not yet a complete packet
+  std::string out;                // queued for the client
   size_t out_off = 0;
   bool close_after_flush = false;
   bool closing = false;  // onClose pending: no more reads or writes
@@ -49,6 +50,7 @@ struct ListenerInfo {
   int fd = -1;
   int port = 0;
   int sock_type = 0;
+  const Config* proto = nullptr;  // the port's protocol settings (framing, nodelay)
 };
 
 class ConnectionSet {

@@ -52,6 +52,11 @@ void init_logging(const std::string& role, const std::string& log_file, int swoo
   rebuild();
 }
 
+void set_log_level(int swoole_level) {
+  g_level = swoole_level;
+  spdlog::default_logger()->set_level(to_spdlog(g_level));
+}
+
 void set_log_role(const std::string& role) {
   g_role = role;
   rebuild();

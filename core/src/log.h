@@ -11,6 +11,8 @@ namespace swkit::detail {
 // log_level: 0 debug, 1 trace, 2 info, 3 notice, 4 warning, 5 error, 6 none.
 void init_logging(const std::string& role, const std::string& log_file, int swoole_level);
 void set_log_role(const std::string& role);
+// Changes the level at once (set() applies log_level before start()).
+void set_log_level(int swoole_level);
 // Reopens log_file (SIGWINCH/SIGRTMIN, for logrotate).
 void reopen_log();
 void flush_log();

@@ -493,10 +493,7 @@ void run_manager(ServerImpl& s) {
   s.role = Role::Manager;
   set_log_role("manager");
   signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the whole group; the master alone acts on it
-  if (s.mode == Mode::Process && s.listen_fd >= 0) {
-    ::close(s.listen_fd);  // in PROCESS mode only the master accepts
-    s.listen_fd = -1;
-  }
+  if (s.mode == Mode::Process) s.close_listeners();  // in PROCESS mode only the master accepts
   int code = 0;
   try {
     Manager m(s);

@@ -52,7 +52,7 @@ class Master {
   bool run();
 
  private:
-  void accept_ready();
+  void accept_ready(const Listener& listener);
   void on_signal(int sig);
   void on_spawner_message();
   void request_manager();
@@ -98,7 +98,10 @@ bool Master::run() {
       reactors_.push_back(std::make_unique<ReactorThread>(s_, i));
       reactors_.back()->start();
     }
-    loop_.add(s_.listen_fd, EPOLLIN, [this](uint32_t) { accept_ready(); });
+    for (const auto& l : s_.listeners) {
+      const Listener* listener = l.get();
+      loop_.add(l->fd, EPOLLIN, [this, listener](uint32_t) { accept_ready(*listener); });
+    }
   }
 
   loop_.add(spawner_.control_fd, EPOLLIN, [this](uint32_t) { on_spawner_message(); });
@@ -135,12 +138,13 @@ bool Master::run() {
 
   // Shutdown: stop accepting, stop the manager (it stops every child), drop the connections.
   st.shutting_down.store(1);
-  if (loop_.has(s_.listen_fd)) loop_.remove(s_.listen_fd);
+  for (const auto& l : s_.listeners) {
+    if (loop_.has(l->fd)) loop_.remove(l->fd);
+  }
   stop_manager();
   for (auto& r : reactors_) r->stop_and_join();
   reactors_.clear();
-  ::close(s_.listen_fd);
-  s_.listen_fd = -1;
+  s_.close_listeners();
   // Services stop last: the admin endpoint reports "shutting down" while the workers drain.
   for (size_t i = services_started; i-- > 0;) {
     if (s_.services[i].stop) s_.services[i].stop(s_.api);
@@ -152,9 +156,9 @@ bool Master::run() {
   return ok && !failed_;
 }
 
-void Master::accept_ready() {
-  accept_pending(s_.listen_fd, [this](int fd, const sockaddr_storage& peer) {
-    reactors_[fd % reactors_.size()]->adopt(fd, peer);
+void Master::accept_ready(const Listener& listener) {
+  accept_pending(listener.fd, [this, &listener](int fd, const sockaddr_storage& peer) {
+    reactors_[fd % reactors_.size()]->adopt(fd, peer, listener.info());
   });
 }
 

@@ -21,8 +21,7 @@ ReactorThread::ReactorThread(ServerImpl& s, int id)
     : s_(s),
       id_(id),
       bus_(&s.arena->stats().pipe_packet_msg_id),
-      conns_(loop_, *s.arena, s.cfg, *this, id),
-      listener_{s.listen_fd, s.port, s.sock_type} {
+      conns_(loop_, *s.arena, s.cfg, *this, id) {
   for (int j = 0; j < s_.event_workers(); j++) to_worker_fds_.push_back(::dup(s_.pipes[j][0]));
   for (int j = id_; j < s_.event_workers(); j += s_.cfg.reactor_num) {
     const int fd = s_.pipes[j][0];
@@ -59,8 +58,8 @@ void ReactorThread::start() {
   });
 }
 
-void ReactorThread::adopt(int fd, const sockaddr_storage& peer) {
-  loop_.post([this, fd, peer] { conns_.adopt(fd, listener_, peer); });
+void ReactorThread::adopt(int fd, const sockaddr_storage& peer, const ListenerInfo& listener) {
+  loop_.post([this, fd, peer, listener] { conns_.adopt(fd, listener, peer); });
 }
 
 void ReactorThread::stop_and_join() {
@@ -143,7 +142,7 @@ void ReactorThread::on_open(Connection& c) {
   const int w = pick_worker(c, claimed);
   if (claimed) s_.arena->worker(w).concurrency.fetch_sub(1, std::memory_order_relaxed);
   s_.arena->connection(c.row)->owner_worker.store(w, std::memory_order_relaxed);
-  if (!s_.cb.on_connect) return;
+  if (!s_.listener_of(c.server_fd).on_connect) return;
   MessageHeader h{};
   h.type = MsgType::Connect;
   h.session_id = c.session_id;
@@ -171,7 +170,7 @@ void ReactorThread::on_packet(Connection& c, std::string_view packet) {
 
 void ReactorThread::on_closed(Connection& c) {
   const int owner = s_.arena->connection(c.row)->owner_worker.load(std::memory_order_relaxed);
-  if (!s_.cb.on_close || owner < 0) {
+  if (!s_.listener_of(c.server_fd).on_close || owner < 0) {
     // Nobody runs onClose: the fd can go now.
     const uint32_t sid = c.session_id;
     loop_.post([this, sid] { conns_.release(sid); });

@@ -20,7 +20,7 @@ class ReactorThread : public ConnectionHost {
 
   void start();
   // Thread safe: hands an accepted socket to this thread.
-  void adopt(int fd, const sockaddr_storage& peer);
+  void adopt(int fd, const sockaddr_storage& peer, const ListenerInfo& listener);
   // Thread safe: stops the loop, closes every connection, joins.
   void stop_and_join();
 
@@ -40,7 +40,6 @@ class ReactorThread : public ConnectionHost {
   EventLoop loop_;
   MessageBus bus_;
   ConnectionSet conns_;
-  const ListenerInfo listener_;     // copied: the main thread owns ServerImpl's fields
   std::vector<int> to_worker_fds_;  // dup of every pair's master end, for writing
   std::thread thread_;
 };

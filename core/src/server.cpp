@@ -32,8 +32,10 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// Binds and listens. On failure logs the system's error text and returns -1 (errno kept).
-int open_listener(const std::string& host, int& port, int sock_type, int backlog) {
+// Creates, binds and listens on a TCP socket (start() listens again with the final backlog).
+// Resolves port 0 to the port bound. On failure logs the system's error text and returns -1
+// (errno kept).
+int bind_listener(const std::string& host, int& port, int sock_type, int backlog) {
   if (sock_type != kSockTcp && sock_type != kSockTcp6) {
     log_error("socket type {} is not supported yet (TCP and TCP6 are)", sock_type);
     errno = EPROTONOSUPPORT;
@@ -98,8 +100,52 @@ void daemonize_process() {
 }  // namespace
 
 ServerImpl::ServerImpl(Server& api, std::string host, int port, Mode mode, int sock_type)
-    : api(api), host(std::move(host)), port(port), mode(mode), sock_type(sock_type) {}
-ServerImpl::~ServerImpl() = default;
+    : api(api), host(std::move(host)), port(port), mode(mode), sock_type(sock_type) {
+  auto primary = std::make_unique<Listener>();
+  primary->host = this->host;
+  primary->port = port;
+  primary->sock_type = sock_type;
+  primary->api.reset(new Port(*this, *primary));
+  listeners.push_back(std::move(primary));
+}
+
+ServerImpl::~ServerImpl() {
+  close_listeners();
+}
+
+void ServerImpl::close_listeners() {
+  for (auto& l : listeners) {
+    if (l->fd >= 0) ::close(l->fd);
+    l->fd = -1;
+  }
+}
+
+bool ServerImpl::prepare_listeners() {
+  Listener& primary = *listeners[0];
+  primary.fd = bind_listener(host, port, sock_type, cfg.backlog);
+  if (primary.fd < 0) {
+    set_last_error(errno);
+    return false;
+  }
+  primary.server_fd = primary.fd;
+  primary.port = port;
+  for (auto& l : listeners) {
+    // Again for the ports added before set() gave the backlog (Linux updates it in place).
+    if (::listen(l->fd, cfg.backlog) < 0) {
+      const int err = errno;
+      log_error("listen {}:{} failed: {}", l->host, l->port, std::strerror(err));
+      set_last_error(err);
+      close_listeners();
+      return false;
+    }
+    // A port without its own set() frames like the server (Swoole: it inherits the settings).
+    if (l.get() == &primary || !l->has_settings) copy_protocol(cfg, l->proto);
+    if (!l->on_receive) l->on_receive = cb.on_receive;
+    if (!l->on_connect) l->on_connect = cb.on_connect;
+    if (!l->on_close) l->on_close = cb.on_close;
+  }
+  return true;
+}
 
 int ServerImpl::check_session(uint32_t sid) const {
   if (!arena || sid == 0) return kErrSessionNotExist;
@@ -132,12 +178,22 @@ bool ServerImpl::start() {
     started = false;  // nothing was started: fix the setup and call start() again
     return false;
   };
-  if (!cb.on_receive) return refuse("require onReceive callback");
+  for (const auto& l : listeners) {
+    if (!cb.on_receive && !l->on_receive) return refuse("require onReceive callback");
+  }
   if (cfg.task_worker_num > 0 && !cb.on_task) return refuse("require onTask callback");
   if (cfg.task_worker_num > 0 && !cb.on_finish) return refuse("require onFinish callback");
-  if (!connection_events_enabled() && (cb.on_connect || cb.on_close)) {
-    log_warn("dispatch_mode {} does not deliver onConnect/onClose (set enable_unsafe_event)",
-             cfg.dispatch_mode);
+  if (!connection_events_enabled()) {
+    bool any = cb.on_connect || cb.on_close;
+    for (auto& l : listeners) {
+      any = any || l->on_connect || l->on_close;
+      l->on_connect = nullptr;
+      l->on_close = nullptr;
+    }
+    if (any) {
+      log_warn("dispatch_mode {} does not deliver onConnect/onClose (set enable_unsafe_event)",
+               cfg.dispatch_mode);
+    }
     cb.on_connect = nullptr;
     cb.on_close = nullptr;
   }
@@ -148,11 +204,7 @@ bool ServerImpl::start() {
   }
   if (cfg.daemonize) daemonize_process();
 
-  listen_fd = open_listener(host, port, sock_type, cfg.backlog);
-  if (listen_fd < 0) {
-    set_last_error(errno);
-    return false;
-  }
+  if (!prepare_listeners()) return false;
 
   arena = std::make_unique<Arena>(total_processes(), cfg.max_connection);
   const int ipc_buffer = static_cast<int>(std::min<long long>(cfg.socket_buffer_size, 64 << 20));
@@ -226,6 +278,7 @@ void Server::set(const Settings& settings) {
   for (const auto& [key, value] : settings) detail::apply_setting(next, key, value);
   impl_->cfg = next;
   for (const auto& [key, value] : settings) impl_->settings[key] = value;
+  if (settings.count("log_level")) detail::set_log_level(next.log_level);
 }
 
 const Settings& Server::setting() const {
@@ -305,6 +358,76 @@ bool Server::on(std::string_view event, ConnectHandler fn) {
 bool Server::on(std::string_view event, ReceiveHandler fn) {
   return assign<ReceiveHandler>(*impl_, event, {{"receive", &impl_->cb.on_receive}}, std::move(fn),
                                 "the arguments of that event, not (Server&, fd, reactor_id, data)");
+}
+
+Port* Server::addListener(const std::string& host, int port, int sock_type) {
+  if (impl_->started) {
+    detail::log_warn("addListener(): must be called before start()");
+    set_last_error(kErrWrongOperation);
+    return nullptr;
+  }
+  auto l = std::make_unique<detail::Listener>();
+  l->host = host;
+  l->port = port;
+  l->sock_type = sock_type;
+  l->fd = detail::bind_listener(host, l->port, sock_type, impl_->cfg.backlog);
+  if (l->fd < 0) {
+    set_last_error(errno);
+    return nullptr;
+  }
+  l->server_fd = l->fd;
+  l->api.reset(new Port(*impl_, *l));
+  impl_->listeners.push_back(std::move(l));
+  return impl_->listeners.back()->api.get();
+}
+
+std::vector<Port*> Server::ports() const {
+  std::vector<Port*> out;
+  for (const auto& l : impl_->listeners) out.push_back(l->api.get());
+  return out;
+}
+
+void Port::set(const Settings& settings) {
+  if (&listener_ == server_.listeners[0].get()) return server_.api.set(settings);
+  if (server_.started) throw ConfigError("Port::set(): settings must be given before start()");
+  detail::Config next = listener_.has_settings ? listener_.proto : detail::Config{};
+  for (const auto& [key, value] : settings) detail::apply_port_setting(next, key, value);
+  detail::check_protocol(next);
+  listener_.proto = next;
+  listener_.has_settings = true;
+  for (const auto& [key, value] : settings) listener_.settings[key] = value;
+}
+
+const Settings& Port::setting() const {
+  if (&listener_ == server_.listeners[0].get()) return server_.settings;
+  return listener_.settings;
+}
+
+bool Port::on(std::string_view event, Server::ConnectHandler fn) {
+  if (&listener_ == server_.listeners[0].get()) return server_.api.on(event, std::move(fn));
+  return assign<Server::ConnectHandler>(
+      server_, event, {{"connect", &listener_.on_connect}, {"close", &listener_.on_close}},
+      std::move(fn), "the arguments of that event, not (Server&, fd, reactor_id)");
+}
+
+bool Port::on(std::string_view event, Server::ReceiveHandler fn) {
+  if (&listener_ == server_.listeners[0].get()) return server_.api.on(event, std::move(fn));
+  return assign<Server::ReceiveHandler>(
+      server_, event, {{"receive", &listener_.on_receive}}, std::move(fn),
+      "the arguments of that event, not (Server&, fd, reactor_id, data)");
+}
+
+const std::string& Port::host() const {
+  return listener_.host;
+}
+int Port::port() const {
+  return listener_.port;
+}
+int Port::type() const {
+  return listener_.sock_type;
+}
+int Port::fd() const {
+  return listener_.fd;
 }
 
 bool Server::on(std::string_view event, WorkerErrorHandler fn) {

@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "connection.h"
 #include "control.h"
 #include "swkit/server.h"
 
@@ -32,6 +33,24 @@ struct Callbacks {
 
 class WorkerProcess;
 
+// One listening socket and what its connections use (see swkit::Port). listeners[0] is the
+// primary port. The handlers and proto are resolved by start(): the port's own, else the server's.
+struct Listener {
+  std::string host;
+  int port = 0;
+  int sock_type = kSockTcp;
+  int fd = -1;         // the listening socket, -1 once closed (children that do not accept)
+  int server_fd = -1;  // its number as bound: the port's identity in connections and messages
+  Settings settings;   // Port::set() (non-primary ports)
+  bool has_settings = false;  // set() was called: proto starts from the defaults
+  Config proto;               // protocol settings connections of this port frame with
+  Server::ConnectHandler on_connect, on_close;
+  Server::ReceiveHandler on_receive;
+  std::unique_ptr<Port> api;
+
+  ListenerInfo info() const { return ListenerInfo{server_fd, port, sock_type, &proto}; }
+};
+
 class ServerImpl {
  public:
   ServerImpl(Server& api, std::string host, int port, Mode mode, int sock_type);
@@ -49,6 +68,19 @@ class ServerImpl {
     const int per_reactor = cfg.worker_num / cfg.reactor_num;
     return reactor_id + static_cast<int>(session_id % per_reactor) * cfg.reactor_num;
   }
+  // The listener a connection came through (by its listening fd); the primary one when unknown.
+  const Listener& listener_of(int server_fd) const {
+    for (const auto& l : listeners) {
+      if (l->server_fd == server_fd) return *l;
+    }
+    return *listeners[0];
+  }
+  // Closes every listening socket (master at shutdown; children that do not accept).
+  void close_listeners();
+  // start(): binds the primary port, resolves each port's protocol and handlers. False (logged,
+  // last error set) when a port cannot start.
+  bool prepare_listeners();
+
   // Session check shared by send/close/exist: 0 when active, else Swoole's error code.
   int check_session(uint32_t sid) const;
 
@@ -77,7 +109,7 @@ class ServerImpl {
   Role role = Role::Setup;
   int worker_id = -1;
   bool started = false;
-  int listen_fd = -1;
+  std::vector<std::unique_ptr<Listener>> listeners;  // [0]: the primary port
   std::unique_ptr<Arena> arena;
   // One pair per process id (event workers, task workers, user processes), created before
   // any fork. pipes[i][1] is read by process i; a write to pipes[i][0] reaches it. pipes[i][0]

@@ -175,7 +175,11 @@ int WorkerProcess::run() {
   }
   if (conns_) {
     // Every worker waits on the shared listening socket; EPOLLEXCLUSIVE wakes one of them.
-    loop_.add(s_.listen_fd, EPOLLIN | EPOLLEXCLUSIVE, [this](uint32_t) { accept_ready(); });
+    for (const auto& l : s_.listeners) {
+      const Listener* listener = l.get();
+      loop_.add(l->fd, EPOLLIN | EPOLLEXCLUSIVE,
+                [this, listener](uint32_t) { accept_ready(*listener); });
+    }
     if (const int every = s_.cfg.heartbeat_check_interval; every > 0) {
       const int64_t idle_us = static_cast<int64_t>(s_.cfg.heartbeat_idle_time) * 1000000;
       loop_.add_timer(
@@ -259,7 +263,9 @@ void WorkerProcess::stop_reading() {
   // socket for the successor.
   if (!bus_.has_partials()) release_pipe();
   if (kind_ == ProcessKind::Task && s_.cfg.task_ipc_mode == 3) loop_.remove(s_.task_queue[1]);
-  if (conns_) loop_.remove(s_.listen_fd);
+  if (conns_) {
+    for (const auto& l : s_.listeners) loop_.remove(l->fd);
+  }
 }
 
 // Stopping, for every cause: SIGTERM (reload, shutdown, kill), max_request, stop().
@@ -348,16 +354,18 @@ bool WorkerProcess::stop_self(bool wait_event) {
 
 // ---- receiving ----
 
-void WorkerProcess::accept_ready() {
-  const ListenerInfo listener{s_.listen_fd, s_.port, s_.sock_type};
-  accept_pending(s_.listen_fd, [this, &listener](int fd, const sockaddr_storage& peer) {
+void WorkerProcess::accept_ready(const Listener& l) {
+  const ListenerInfo listener = l.info();
+  accept_pending(l.fd, [this, &listener](int fd, const sockaddr_storage& peer) {
     conns_->adopt(fd, listener, peer);
   });
 }
 
-void WorkerProcess::run_receive(uint32_t sid, int reactor_id, std::string_view data) {
+void WorkerProcess::run_receive(uint32_t sid, int reactor_id, int server_fd,
+                                std::string_view data) {
   as_busy([&] {
-    if (s_.cb.on_receive) s_.cb.on_receive(s_.api, sid, reactor_id, data);
+    const Listener& l = s_.listener_of(server_fd);
+    if (l.on_receive) l.on_receive(s_.api, sid, reactor_id, data);
   });
   s_.arena->stats().request_count.fetch_add(1, std::memory_order_relaxed);
   after_request();
@@ -367,21 +375,22 @@ void WorkerProcess::run_receive(uint32_t sid, int reactor_id, std::string_view d
 void WorkerProcess::on_open(Connection& c) {
   ConnectionSlot* slot = s_.arena->connection(c.row);
   slot->owner_worker.store(id_, std::memory_order_relaxed);
-  if (s_.cb.on_connect) s_.cb.on_connect(s_.api, c.session_id, id_);
+  if (const auto& fn = s_.listener_of(c.server_fd).on_connect) fn(s_.api, c.session_id, id_);
 }
 
 void WorkerProcess::on_packet(Connection& c, std::string_view packet) {
   s_.arena->connection(c.row)->last_dispatch_us.store(static_cast<int64_t>(wall_time() * 1e6),
                                                       std::memory_order_relaxed);
-  run_receive(c.session_id, id_, packet);
+  run_receive(c.session_id, id_, c.server_fd, packet);
 }
 
 void WorkerProcess::on_closed(Connection& c) {
   // Deferred to the next loop iteration: a close() called inside onReceive must not run
   // onClose in the middle of that callback.
   const uint32_t sid = c.session_id;
-  loop_.post([this, sid] {
-    if (s_.cb.on_close) s_.cb.on_close(s_.api, sid, id_);
+  const int server_fd = c.server_fd;
+  loop_.post([this, sid, server_fd] {
+    if (const auto& fn = s_.listener_of(server_fd).on_close) fn(s_.api, sid, id_);
     conns_->release(sid);
   });
 }
@@ -430,19 +439,21 @@ void WorkerProcess::on_pipe_message(const Message& m) {
                                     std::memory_order_relaxed);
         }
       }
-      run_receive(h.session_id, h.reactor_id, m.payload);
+      run_receive(h.session_id, h.reactor_id, h.server_fd, m.payload);
       st.concurrency.fetch_sub(1, std::memory_order_relaxed);
       slot_.concurrency.fetch_sub(1, std::memory_order_relaxed);
       break;
     }
     case MsgType::Connect:
       as_busy([&] {
-        if (s_.cb.on_connect) s_.cb.on_connect(s_.api, h.session_id, h.reactor_id);
+        const auto& fn = s_.listener_of(h.server_fd).on_connect;
+        if (fn) fn(s_.api, h.session_id, h.reactor_id);
       });
       break;
     case MsgType::Close: {
       as_busy([&] {
-        if (s_.cb.on_close) s_.cb.on_close(s_.api, h.session_id, h.reactor_id);
+        const auto& fn = s_.listener_of(h.server_fd).on_close;
+        if (fn) fn(s_.api, h.session_id, h.reactor_id);
       });
       ipc_send(reply_fd(s_.reply_pipe(h.session_id, h.reactor_id)),
                make_head(MsgType::CloseAck, h.session_id, h.reactor_id, id_), {});
@@ -803,9 +814,8 @@ bool WorkerProcess::finish(std::string_view data) {
   s.role = role_of(kind);
   s.worker_id = id;
   set_log_role(std::string(kind_name(kind)) + "#" + std::to_string(id));
-  if ((s.mode == Mode::Process || kind != ProcessKind::Event) && s.listen_fd >= 0) {
-    ::close(s.listen_fd);  // only BASE event workers accept
-    s.listen_fd = -1;
+  if (s.mode == Mode::Process || kind != ProcessKind::Event) {
+    s.close_listeners();  // only BASE event workers accept
   }
   int code = 0;
   try {

@@ -64,8 +64,8 @@ class WorkerProcess : public ConnectionHost {
   }
   void note_task_sent(size_t bytes);
   int64_t send_task(std::string_view data, int dst, uint32_t flags, int64_t deadline_us);
-  void run_receive(uint32_t sid, int reactor_id, std::string_view data);
-  void accept_ready();
+  void run_receive(uint32_t sid, int reactor_id, int server_fd, std::string_view data);
+  void accept_ready(const Listener& listener);
   ConnectionSlot* live_connection(uint32_t sid);
   bool to_owner(uint32_t sid, MsgType type);
 

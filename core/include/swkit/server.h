@@ -145,7 +145,10 @@ enum class ReloadSource { Signal = 0, Api = 1, Admin = 2 };
 
 namespace detail {
 class ServerImpl;
-}
+struct Listener;
+}  // namespace detail
+
+class Port;
 
 class Server {
  public:
@@ -211,6 +214,15 @@ class Server {
   bool on(std::string_view event, TaskHandler fn);
   bool on(std::string_view event, FinishHandler fn);
   bool on(std::string_view event, PipeMessageHandler fn);
+
+  // Before start. Listens on one more address (Swoole's addListener/listen): binds at once, so
+  // port 0 is resolved when this returns (Port::port()). sock_type: kSockTcp or kSockTcp6 (UDP
+  // and unix sockets are not built yet: 1002 EPROTONOSUPPORT). Returns nullptr with the last
+  // error set (the system's errno, e.g. EADDRINUSE) when the address cannot be bound. The Port
+  // lives as long as the Server.
+  Port* addListener(const std::string& host, int port, int sock_type = kSockTcp);
+  // Any process: every listening port, the primary one (the constructor's) first.
+  std::vector<Port*> ports() const;
 
   // Before start. Adds a user process, started after the workers, restarted when it exits,
   // stopped with SIGTERM at shutdown, never reloaded. Returns its index among user processes;
@@ -350,6 +362,41 @@ class Server {
 
  private:
   std::unique_ptr<detail::ServerImpl> impl_;
+};
+
+// One listening port (Swoole\Server\Port): the server's own (ports()[0]) or one added by
+// addListener(). Connections remember their port; its protocol settings frame their data and its
+// handlers (or the server's, where the port has none) run for them.
+class Port {
+ public:
+  // Before start. Protocol settings of this port only: open_length_check, package_length_type,
+  // package_length_offset, package_body_offset, open_eof_check, open_eof_split, package_eof,
+  // package_max_length, open_tcp_nodelay. A port that never calls set() frames like the server
+  // (it inherits the server's protocol settings, as in Swoole); one that does starts from the
+  // defaults. Any other key throws ConfigError naming it and the keys a port takes. On the
+  // primary port this is Server::set().
+  void set(const Settings& settings);
+  // The settings given to this port's set() (the server's for the primary port).
+  const Settings& setting() const;
+  // Before start. connect, close (ConnectHandler) and receive (ReceiveHandler) for this port's
+  // connections; the server's handler runs where the port has none. On the primary port this is
+  // Server::on(). Throws ConfigError for another event.
+  bool on(std::string_view event, Server::ConnectHandler fn);
+  bool on(std::string_view event, Server::ReceiveHandler fn);
+
+  const std::string& host() const;
+  int port() const;
+  int type() const;
+  // The listening socket's fd (Swoole's $port->sock); -1 for the primary port before start.
+  int fd() const;
+
+ private:
+  friend class detail::ServerImpl;
+  friend class Server;
+  Port(detail::ServerImpl& server, detail::Listener& listener)
+      : server_(server), listener_(listener) {}
+  detail::ServerImpl& server_;
+  detail::Listener& listener_;
 };
 
 // co_await taskCoAwait(server, tasks, timeout) inside a C++20 coroutine running in an event
