@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "state_object.h"
 #include "swkit/framing.h"
 #include "swkit/server.h"
 
@@ -23,7 +24,6 @@ namespace swkit::php {
 namespace {
 
 zend_class_entry* client_ce = nullptr;
-zend_object_handlers client_handlers;
 
 enum class Framing { None, Eof, Length };
 
@@ -42,14 +42,10 @@ struct ClientState {
   std::string buffer;  // received, not yet returned
 };
 
-struct ClientObject {
-  ClientState* state;
-  zend_object std;
-};
+using ClientObject = StateObject<ClientState>;
 
 ClientObject* client_from(zend_object* obj) {
-  return reinterpret_cast<ClientObject*>(reinterpret_cast<char*>(obj) -
-                                         XtOffsetOf(ClientObject, std));
+  return ClientObject::from(obj);
 }
 
 ClientState* state_of(zval* self) {
@@ -76,20 +72,9 @@ void close_socket(ClientState* c) {
   c->buffer.clear();
 }
 
-zend_object* client_create(zend_class_entry* ce) {
-  auto* o = static_cast<ClientObject*>(zend_object_alloc(sizeof(ClientObject), ce));
-  zend_object_std_init(&o->std, ce);
-  object_properties_init(&o->std, ce);
-  o->std.handlers = &client_handlers;
-  o->state = new ClientState();
-  return &o->std;
-}
-
 void client_free(zend_object* obj) {
-  ClientObject* o = client_from(obj);
-  close_socket(o->state);
-  delete o->state;
-  zend_object_std_dtor(obj);
+  close_socket(client_from(obj)->state);
+  release_state_object<ClientState>(obj);
 }
 
 int timeout_ms(const ClientState* c) {
@@ -149,11 +134,7 @@ std::optional<long long> length_field(const ClientState* c, const std::string& d
 
 void client_minit(zend_class_entry* ce) {
   client_ce = ce;
-  ce->create_object = client_create;
-  std::memcpy(&client_handlers, zend_get_std_object_handlers(), sizeof client_handlers);
-  client_handlers.offset = XtOffsetOf(ClientObject, std);
-  client_handlers.free_obj = client_free;
-  client_handlers.clone_obj = nullptr;
+  register_state_class<ClientState>(ce, client_free);
 }
 
 }  // namespace swkit::php

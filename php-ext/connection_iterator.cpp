@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "server_object.h"
+#include "state_object.h"
 
 namespace swkit::php {
 
@@ -14,22 +15,17 @@ namespace {
 constexpr int kPage = 100;  // getClientList's largest page
 
 struct IteratorState {
+  IteratorState() { ZVAL_UNDEF(&server); }
   zval server;  // a reference on the Swoole\Server
   std::vector<swkit::SessionId> page;
   size_t pos = 0;
   zend_long index = 0;
 };
 
-struct IteratorObject {
-  IteratorState* state;
-  zend_object std;
-};
-
-zend_object_handlers iterator_handlers;
+using IteratorObject = StateObject<IteratorState>;
 
 IteratorObject* iterator_from(zend_object* obj) {
-  return reinterpret_cast<IteratorObject*>(reinterpret_cast<char*>(obj) -
-                                           XtOffsetOf(IteratorObject, std));
+  return IteratorObject::from(obj);
 }
 
 IteratorState* state_of(zval* self) {
@@ -49,21 +45,10 @@ void load_page(IteratorState* it, swkit::SessionId after) {
   if (swkit::Server* srv = server_of(it)) srv->getClientList(after, kPage, it->page);
 }
 
-zend_object* iterator_create(zend_class_entry* ce) {
-  auto* o = static_cast<IteratorObject*>(zend_object_alloc(sizeof(IteratorObject), ce));
-  zend_object_std_init(&o->std, ce);
-  object_properties_init(&o->std, ce);
-  o->std.handlers = &iterator_handlers;
-  o->state = new IteratorState();
-  ZVAL_UNDEF(&o->state->server);
-  return &o->std;
-}
-
 void iterator_free(zend_object* obj) {
   IteratorObject* o = iterator_from(obj);
   zval_ptr_dtor(&o->state->server);
-  delete o->state;
-  zend_object_std_dtor(obj);
+  release_state_object<IteratorState>(obj);
 }
 
 HashTable* iterator_get_gc(zend_object* obj, zval** table, int* n) {
@@ -77,12 +62,7 @@ HashTable* iterator_get_gc(zend_object* obj, zval** table, int* n) {
 
 void connection_iterator_minit(zend_class_entry* ce) {
   connection_iterator_ce = ce;
-  ce->create_object = iterator_create;
-  std::memcpy(&iterator_handlers, zend_get_std_object_handlers(), sizeof iterator_handlers);
-  iterator_handlers.offset = XtOffsetOf(IteratorObject, std);
-  iterator_handlers.free_obj = iterator_free;
-  iterator_handlers.get_gc = iterator_get_gc;
-  iterator_handlers.clone_obj = nullptr;
+  register_state_class<IteratorState>(ce, iterator_free, iterator_get_gc);
 }
 
 void connection_iterator_create(zend_object* server, zval* out) {

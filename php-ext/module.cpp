@@ -14,6 +14,7 @@
 #include "client_object.h"
 #include "connection_iterator.h"
 #include "coroutine.h"
+#include "port_object.h"
 #include "process_object.h"
 #include "server_object.h"
 #include "swkit/errors.h"
@@ -146,6 +147,7 @@ PHP_MINIT_FUNCTION(swkit) {
   register_class_Swoole_Event();
   register_class_Swoole_Coroutine();
   register_class_Swoole_Constant();
+  swkit::php::port_minit(register_class_Swoole_Server_Port());
   swkit::php::process_minit(register_class_Swoole_Process());
   swkit::php::client_minit(register_class_Swoole_Client());
   swkit::php::atomic_minit(register_class_Swoole_Atomic(), register_class_Swoole_Atomic_Long());

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "state_object.h"
 #include "swkit/errors.h"
 
 namespace swkit::php {
@@ -26,16 +27,10 @@ struct ProcessState {
   bool is_child = false;  // this process runs the callback
 };
 
-struct ProcessObject {
-  ProcessState* state;
-  zend_object std;
-};
-
-zend_object_handlers process_handlers;
+using ProcessObject = StateObject<ProcessState>;
 
 ProcessObject* process_from(zend_object* obj) {
-  return reinterpret_cast<ProcessObject*>(reinterpret_cast<char*>(obj) -
-                                          XtOffsetOf(ProcessObject, std));
+  return ProcessObject::from(obj);
 }
 
 ProcessState* state_of(zval* self) {
@@ -47,23 +42,13 @@ int own_fd(ProcessState* p) {
   return p->fds[p->is_child ? 1 : 0];
 }
 
-zend_object* process_create(zend_class_entry* ce) {
-  auto* o = static_cast<ProcessObject*>(zend_object_alloc(sizeof(ProcessObject), ce));
-  zend_object_std_init(&o->std, ce);
-  object_properties_init(&o->std, ce);
-  o->std.handlers = &process_handlers;
-  o->state = new ProcessState();
-  return &o->std;
-}
-
 void process_free(zend_object* obj) {
   ProcessObject* o = process_from(obj);
   for (int& fd : o->state->fds) {
     if (fd >= 0) ::close(fd);
     fd = -1;
   }
-  delete o->state;
-  zend_object_std_dtor(obj);
+  release_state_object<ProcessState>(obj);
 }
 
 HashTable* process_get_gc(zend_object* obj, zval** table, int* n) {
@@ -88,12 +73,7 @@ HashTable* process_get_gc(zend_object* obj, zval** table, int* n) {
 
 void process_minit(zend_class_entry* ce) {
   process_ce = ce;
-  ce->create_object = process_create;
-  std::memcpy(&process_handlers, zend_get_std_object_handlers(), sizeof process_handlers);
-  process_handlers.offset = XtOffsetOf(ProcessObject, std);
-  process_handlers.free_obj = process_free;
-  process_handlers.get_gc = process_get_gc;
-  process_handlers.clone_obj = nullptr;
+  register_state_class<ProcessState>(ce, process_free, process_get_gc);
 }
 
 void process_run_body(zend_object* process, int id) {

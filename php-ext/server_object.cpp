@@ -12,6 +12,7 @@
 
 #include "connection_iterator.h"
 #include "coroutine.h"
+#include "port_object.h"
 #include "process_object.h"
 #include "swkit/admin.h"
 #include "task_codec.h"
@@ -29,7 +30,6 @@ zend_class_entry* server_ce = nullptr;
 
 namespace {
 
-zend_object_handlers server_handlers;
 ServerState* g_running = nullptr;
 
 // Swoole's event names, lower case and without "on", in Event order.
@@ -44,6 +44,8 @@ constexpr const char* kNotYet[] = {"packet",        "request",    "message",
                                    "disconnect",    "bufferfull", "bufferempty",
                                    "beforeshutdown"};
 
+}  // namespace
+
 int find_event(zend_string* name) {
   std::string lower(ZSTR_VAL(name), ZSTR_LEN(name));
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -56,6 +58,8 @@ int find_event(zend_string* name) {
   }
   return -1;
 }
+
+namespace {
 
 ServerState* state_of(zval* self) {
   return server_from(Z_OBJ_P(self))->state;
@@ -95,6 +99,17 @@ long long setting_int(const swkit::Server& srv, const char* key, long long fallb
   return fallback;
 }
 
+// *out = a separate copy of the array property name of obj ([] when it is not an array).
+void copy_array_property(zend_object* obj, const char* name, zval* out) {
+  zval rv;
+  zval* current = zend_read_property(obj->ce, obj, name, std::strlen(name), 1, &rv);
+  if (Z_TYPE_P(current) == IS_ARRAY) {
+    ZVAL_ARR(out, zend_array_dup(Z_ARRVAL_P(current)));
+  } else {
+    array_init(out);
+  }
+}
+
 void update_long(zend_object* obj, const char* name, zend_long value) {
   zend_update_property_long(server_ce, obj, name, std::strlen(name), value);
 }
@@ -117,16 +132,11 @@ void sync_process(zend_object* obj, ServerState* s) {
   update_long(obj, "worker_id", id);
   update_long(obj, "worker_pid", id >= 0 ? pid : 0);
   update_long(obj, "port", srv.port());
+  for (zend_object* port : s->ports) port_sync(port);
   zend_update_property_bool(server_ce, obj, ZEND_STRL("taskworker"), srv.isTaskWorker());
   // $server->setting shows the effective process counts, as Swoole's does after start().
-  zval rv;
-  zval* setting = zend_read_property(server_ce, obj, ZEND_STRL("setting"), 1, &rv);
   zval copy;
-  if (Z_TYPE_P(setting) == IS_ARRAY) {
-    ZVAL_ARR(&copy, zend_array_dup(Z_ARRVAL_P(setting)));
-  } else {
-    array_init(&copy);
-  }
+  copy_array_property(obj, "setting", &copy);
   const swkit::ServerStats st = srv.stats();
   if (!zend_hash_str_exists(Z_ARRVAL(copy), ZEND_STRL("worker_num"))) {
     add_assoc_long(&copy, "worker_num", st.worker_num);
@@ -138,13 +148,13 @@ void sync_process(zend_object* obj, ServerState* s) {
   zval_ptr_dtor(&copy);
 }
 
-// Calls the PHP callback of ev with argv (argv[0] is the server). *retval (when given) gets
-// the callback's result, IS_UNDEF when there is none; the caller releases it.
-void call_event(zend_object* obj, Event ev, uint32_t argc, zval* argv, zval* retval = nullptr) {
+}  // namespace
+
+void call_callable(zend_object* obj, Callable* cb, Event ev, uint32_t argc, zval* argv,
+                   zval* retval) {
   ServerState* s = server_from(obj)->state;
   if (retval) ZVAL_UNDEF(retval);
   sync_process(obj, s);
-  Callable* cb = s->callbacks[ev].get();
   if (!cb) return;
   if (s->coroutines && !retval &&
       (ev == kOnWorkerStart || ev == kOnConnect || ev == kOnReceive || ev == kOnClose ||
@@ -161,6 +171,13 @@ void call_event(zend_object* obj, Event ev, uint32_t argc, zval* argv, zval* ret
   }
 }
 
+namespace {
+
+// Calls the PHP callback of ev with argv (argv[0] is the server); see call_callable.
+void call_event(zend_object* obj, Event ev, uint32_t argc, zval* argv, zval* retval = nullptr) {
+  call_callable(obj, server_from(obj)->state->callbacks[ev].get(), ev, argc, argv, retval);
+}
+
 void call_server_event(zend_object* obj, Event ev) {
   zval args[1];
   ZVAL_OBJ(&args[0], obj);
@@ -173,6 +190,34 @@ void call_worker_event(zend_object* obj, Event ev, int worker_id) {
   ZVAL_LONG(&args[1], worker_id);
   call_event(obj, ev, 2, args);
 }
+
+}  // namespace
+
+swkit::Server::ConnectHandler connection_handler(zend_object* obj, Event ev,
+                                                 const std::unique_ptr<Callable>* slot) {
+  return [obj, ev, slot](swkit::Server&, swkit::SessionId fd, int reactor_id) {
+    zval args[3];
+    ZVAL_OBJ(&args[0], obj);
+    ZVAL_LONG(&args[1], fd);
+    ZVAL_LONG(&args[2], reactor_id);
+    call_callable(obj, slot->get(), ev, 3, args);
+  };
+}
+
+swkit::Server::ReceiveHandler receive_handler(zend_object* obj,
+                                              const std::unique_ptr<Callable>* slot) {
+  return [obj, slot](swkit::Server&, swkit::SessionId fd, int reactor_id, std::string_view data) {
+    zval args[4];
+    ZVAL_OBJ(&args[0], obj);
+    ZVAL_LONG(&args[1], fd);
+    ZVAL_LONG(&args[2], reactor_id);
+    ZVAL_STRINGL_FAST(&args[3], data.data(), data.size());
+    call_callable(obj, slot->get(), kOnReceive, 4, args);
+    zval_ptr_dtor(&args[3]);
+  };
+}
+
+namespace {
 
 // Hands core the C++ handler that runs the PHP callback of ev.
 void bind_event(zend_object* obj, swkit::Server& srv, Event ev) {
@@ -205,25 +250,10 @@ void bind_event(zend_object* obj, swkit::Server& srv, Event ev) {
       break;
     case kOnConnect:
     case kOnClose:
-      srv.on(name, S::ConnectHandler([obj, ev](S&, swkit::SessionId fd, int reactor_id) {
-               zval args[3];
-               ZVAL_OBJ(&args[0], obj);
-               ZVAL_LONG(&args[1], fd);
-               ZVAL_LONG(&args[2], reactor_id);
-               call_event(obj, ev, 3, args);
-             }));
+      srv.on(name, connection_handler(obj, ev, &server_from(obj)->state->callbacks[ev]));
       break;
     case kOnReceive:
-      srv.on(name, S::ReceiveHandler(
-                       [obj](S&, swkit::SessionId fd, int reactor_id, std::string_view data) {
-                         zval args[4];
-                         ZVAL_OBJ(&args[0], obj);
-                         ZVAL_LONG(&args[1], fd);
-                         ZVAL_LONG(&args[2], reactor_id);
-                         ZVAL_STRINGL_FAST(&args[3], data.data(), data.size());
-                         call_event(obj, kOnReceive, 4, args);
-                         zval_ptr_dtor(&args[3]);
-                       }));
+      srv.on(name, receive_handler(obj, &server_from(obj)->state->callbacks[ev]));
       break;
     case kOnTask:
       srv.on(name, S::TaskHandler([obj](S&, swkit::TaskId id, int src,
@@ -315,22 +345,15 @@ bool task_group_in_fiber(swkit::Server& srv, zend_object* fiber, std::vector<std
 
 // ---- object handlers ----
 
-zend_object* server_create(zend_class_entry* ce) {
-  auto* o = static_cast<ServerObject*>(zend_object_alloc(sizeof(ServerObject), ce));
-  zend_object_std_init(&o->std, ce);
-  object_properties_init(&o->std, ce);
-  o->std.handlers = &server_handlers;
-  o->state = new ServerState();
-  return &o->std;
-}
-
 void server_free(zend_object* obj) {
   ServerObject* o = server_from(obj);
   if (o->state == g_running) g_running = nullptr;
   for (zend_object* process : o->state->processes) OBJ_RELEASE(process);
-  delete o->state;
-  o->state = nullptr;
-  zend_object_std_dtor(obj);
+  for (zend_object* port : o->state->ports) {
+    port_detach(port);
+    OBJ_RELEASE(port);
+  }
+  release_state_object<ServerState>(obj);
 }
 
 // The callbacks are part of the object for the cycle collector (a closure that uses $server).
@@ -343,6 +366,7 @@ HashTable* server_get_gc(zend_object* obj, zval** table, int* n) {
     }
     for (auto& cb : s->commands) zend_get_gc_buffer_add_zval(buf, cb->value());
     for (zend_object* process : s->processes) zend_get_gc_buffer_add_obj(buf, process);
+    for (zend_object* port : s->ports) zend_get_gc_buffer_add_obj(buf, port);
   }
   zend_get_gc_buffer_use(buf, table, n);
   return zend_std_get_properties(obj);
@@ -350,18 +374,32 @@ HashTable* server_get_gc(zend_object* obj, zval** table, int* n) {
 
 }  // namespace
 
+void add_port(zend_object* obj, ServerState* s, swkit::Port* port, bool primary, zval* out) {
+  zval zport;
+  port_create(obj, port, primary, &zport);
+  GC_ADDREF(Z_OBJ(zport));
+  s->ports.push_back(Z_OBJ(zport));
+  // $server->ports[] = $port
+  zval list;
+  copy_array_property(obj, "ports", &list);
+  Z_ADDREF(zport);
+  add_next_index_zval(&list, &zport);
+  zend_update_property(server_ce, obj, ZEND_STRL("ports"), &list);
+  zval_ptr_dtor(&list);
+  if (out) {
+    ZVAL_COPY_VALUE(out, &zport);
+  } else {
+    zval_ptr_dtor(&zport);
+  }
+}
+
 ServerState* running_server() {
   return g_running;
 }
 
 void server_minit(zend_class_entry* ce) {
   server_ce = ce;
-  ce->create_object = server_create;
-  std::memcpy(&server_handlers, zend_get_std_object_handlers(), sizeof server_handlers);
-  server_handlers.offset = XtOffsetOf(ServerObject, std);
-  server_handlers.free_obj = server_free;
-  server_handlers.get_gc = server_get_gc;
-  server_handlers.clone_obj = nullptr;
+  register_state_class<ServerState>(ce, server_free, server_get_gc);
 }
 
 }  // namespace swkit::php
@@ -408,11 +446,119 @@ ZEND_METHOD(Swoole_Server, __construct) {
   swkit::php::update_long(obj, "port", port);
   swkit::php::update_long(obj, "mode", mode);
   swkit::php::update_long(obj, "type", sock_type);
+  swkit::php::add_port(obj, s, s->server->ports()[0], true);
   zval connections;
   swkit::php::connection_iterator_create(obj, &connections);
   zend_update_property(swkit::php::server_ce, obj, ZEND_STRL("connections"), &connections);
   zval_ptr_dtor(&connections);
 }
+
+namespace swkit::php {
+
+bool settings_from_array(HashTable* arr, swkit::Settings& out) {
+  zend_string* key;
+  zend_ulong index;
+  zval* value;
+  ZEND_HASH_FOREACH_KEY_VAL(arr, index, key, value) {
+    if (!key) {
+      php_error_docref(nullptr, E_WARNING,
+                       "setting names are strings, got the index " ZEND_ULONG_FMT, index);
+      return false;
+    }
+    const std::string k(ZSTR_VAL(key), ZSTR_LEN(key));
+    ZVAL_DEREF(value);
+    if (k == "enable_coroutine") {
+      continue;  // the PHP layer's own setting (Server::set), not core's
+    }
+    switch (Z_TYPE_P(value)) {
+      case IS_TRUE:
+        out[k] = true;
+        break;
+      case IS_FALSE:
+        out[k] = false;
+        break;
+      case IS_LONG:
+        out[k] = static_cast<long long>(Z_LVAL_P(value));
+        break;
+      case IS_DOUBLE:
+        out[k] = Z_DVAL_P(value);
+        break;
+      case IS_STRING:
+        out[k] = std::string(Z_STRVAL_P(value), Z_STRLEN_P(value));
+        break;
+      default:
+        php_error_docref(nullptr, E_WARNING, "'%s' must be a bool, int, float or string, got %s",
+                         k.c_str(), zend_zval_type_name(value));
+        return false;
+    }
+  }
+  ZEND_HASH_FOREACH_END();
+  return true;
+}
+
+void config_warning(const swkit::ConfigError& e) {
+  std::string_view why = e.what();
+  for (std::string_view prefix : {"set(): ", "Port::set(): "}) {
+    if (why.rfind(prefix, 0) == 0) why.remove_prefix(prefix.size());
+  }
+  php_error_docref(nullptr, E_WARNING, "%.*s", static_cast<int>(why.size()), why.data());
+}
+
+void merge_setting_property(zend_class_entry* ce, zend_object* obj, zval* zset) {
+  zval rv;
+  zval* current = zend_read_property(ce, obj, ZEND_STRL("setting"), 1, &rv);
+  zval merged;
+  array_init(&merged);
+  if (Z_TYPE_P(current) == IS_ARRAY) php_array_merge(Z_ARRVAL(merged), Z_ARRVAL_P(current));
+  php_array_merge(Z_ARRVAL(merged), Z_ARRVAL_P(zset));
+  zend_update_property(ce, obj, ZEND_STRL("setting"), &merged);
+  zval_ptr_dtor(&merged);
+}
+
+bool server_set(zend_object* obj, zval* zset) {
+  ServerState* s = server_from(obj)->state;
+  if (s->started) {
+    php_error_docref(nullptr, E_WARNING, "server is running, unable to execute %s->set",
+                     ZSTR_VAL(obj->ce->name));
+    return false;
+  }
+  swkit::Settings settings;
+  if (!settings_from_array(Z_ARRVAL_P(zset), settings)) return false;
+  zval* coroutines = zend_hash_str_find(Z_ARRVAL_P(zset), ZEND_STRL("enable_coroutine"));
+  try {
+    s->server->set(settings);
+  } catch (const swkit::ConfigError& e) {
+    config_warning(e);
+    return false;
+  }
+  if (coroutines) s->coroutines = zend_is_true(coroutines);
+  merge_setting_property(server_ce, obj, zset);  // $this->setting = array_merge(...)
+  return true;
+}
+
+bool server_on(zend_object* obj, zend_string* name, zval* callable) {
+  ServerState* s = server_from(obj)->state;
+  if (s->started) {
+    php_error_docref(nullptr, E_WARNING,
+                     "server is running, unable to register event callback function");
+    return false;
+  }
+  const int ev = find_event(name);
+  if (ev == -2) {
+    php_error_docref(nullptr, E_WARNING, "event '%s' is not supported by swkit yet",
+                     ZSTR_VAL(name));
+    return false;
+  }
+  if (ev < 0) {
+    php_error_docref(nullptr, E_WARNING, "unknown event types[%s]", ZSTR_VAL(name));
+    return false;
+  }
+  s->callbacks[ev] = std::make_unique<Callable>(callable);
+  bind_event(obj, *s->server, static_cast<Event>(ev));
+  return true;
+}
+
+}  // namespace swkit::php
 
 // Before start. Values map onto core's settings as bool, int, float or string; a setting core
 // refuses (unknown key, out of range, not implemented yet) is a warning naming it, and the call
@@ -422,72 +568,8 @@ ZEND_METHOD(Swoole_Server, set) {
   ZEND_PARSE_PARAMETERS_START(1, 1)
   Z_PARAM_ARRAY(zset)
   ZEND_PARSE_PARAMETERS_END();
-  ServerState* s = checked(ZEND_THIS);
-  if (!s) RETURN_THROWS();
-  if (s->started) {
-    php_error_docref(nullptr, E_WARNING, "server is running, unable to execute %s->set",
-                     swkit::php::class_name(ZEND_THIS));
-    RETURN_FALSE;
-  }
-  swkit::Settings settings;
-  zend_string* key;
-  zend_ulong index;
-  zval* value;
-  ZEND_HASH_FOREACH_KEY_VAL(Z_ARRVAL_P(zset), index, key, value) {
-    if (!key) {
-      php_error_docref(nullptr, E_WARNING,
-                       "setting names are strings, got the index " ZEND_ULONG_FMT, index);
-      RETURN_FALSE;
-    }
-    const std::string k(ZSTR_VAL(key), ZSTR_LEN(key));
-    ZVAL_DEREF(value);
-    if (k == "enable_coroutine") {
-      continue;  // the PHP layer's own setting (below), not core's
-    }
-    switch (Z_TYPE_P(value)) {
-      case IS_TRUE:
-        settings[k] = true;
-        break;
-      case IS_FALSE:
-        settings[k] = false;
-        break;
-      case IS_LONG:
-        settings[k] = static_cast<long long>(Z_LVAL_P(value));
-        break;
-      case IS_DOUBLE:
-        settings[k] = Z_DVAL_P(value);
-        break;
-      case IS_STRING:
-        settings[k] = std::string(Z_STRVAL_P(value), Z_STRLEN_P(value));
-        break;
-      default:
-        php_error_docref(nullptr, E_WARNING, "'%s' must be a bool, int, float or string, got %s",
-                         k.c_str(), zend_zval_type_name(value));
-        RETURN_FALSE;
-    }
-  }
-  ZEND_HASH_FOREACH_END();
-  zval* coroutines = zend_hash_str_find(Z_ARRVAL_P(zset), ZEND_STRL("enable_coroutine"));
-  try {
-    s->server->set(settings);
-  } catch (const swkit::ConfigError& e) {
-    std::string_view why = e.what();
-    if (why.rfind("set(): ", 0) == 0) why.remove_prefix(7);
-    php_error_docref(nullptr, E_WARNING, "%.*s", static_cast<int>(why.size()), why.data());
-    RETURN_FALSE;
-  }
-  if (coroutines) s->coroutines = zend_is_true(coroutines);
-  // $this->setting = array_merge($this->setting ?? [], $settings)
-  zend_object* obj = Z_OBJ_P(ZEND_THIS);
-  zval rv;
-  zval* current = zend_read_property(swkit::php::server_ce, obj, ZEND_STRL("setting"), 1, &rv);
-  zval merged;
-  array_init(&merged);
-  if (Z_TYPE_P(current) == IS_ARRAY) php_array_merge(Z_ARRVAL(merged), Z_ARRVAL_P(current));
-  php_array_merge(Z_ARRVAL(merged), Z_ARRVAL_P(zset));
-  zend_update_property(swkit::php::server_ce, obj, ZEND_STRL("setting"), &merged);
-  zval_ptr_dtor(&merged);
-  RETURN_TRUE;
+  if (!checked(ZEND_THIS)) RETURN_THROWS();
+  RETURN_BOOL(swkit::php::server_set(Z_OBJ_P(ZEND_THIS), zset));
 }
 
 // Before start. Any PHP callable; a second call for the same event replaces the first.
@@ -499,26 +581,8 @@ ZEND_METHOD(Swoole_Server, on) {
   Z_PARAM_STR(name)
   Z_PARAM_FUNC(fci, fcc)
   ZEND_PARSE_PARAMETERS_END();
-  ServerState* s = checked(ZEND_THIS);
-  if (!s) RETURN_THROWS();
-  if (s->started) {
-    php_error_docref(nullptr, E_WARNING,
-                     "server is running, unable to register event callback function");
-    RETURN_FALSE;
-  }
-  const int ev = swkit::php::find_event(name);
-  if (ev == -2) {
-    php_error_docref(nullptr, E_WARNING, "event '%s' is not supported by swkit yet",
-                     ZSTR_VAL(name));
-    RETURN_FALSE;
-  }
-  if (ev < 0) {
-    php_error_docref(nullptr, E_WARNING, "unknown event types[%s]", ZSTR_VAL(name));
-    RETURN_FALSE;
-  }
-  s->callbacks[ev] = std::make_unique<swkit::php::Callable>(&fci.function_name);
-  swkit::php::bind_event(Z_OBJ_P(ZEND_THIS), *s->server, static_cast<swkit::php::Event>(ev));
-  RETURN_TRUE;
+  if (!checked(ZEND_THIS)) RETURN_THROWS();
+  RETURN_BOOL(swkit::php::server_on(Z_OBJ_P(ZEND_THIS), name, &fci.function_name));
 }
 
 // Any process: the callable given to on(), or null.
@@ -604,6 +668,39 @@ ZEND_METHOD(Swoole_Server, addProcess) {
   });
   zend_update_property_long(swkit::php::process_ce, proc, ZEND_STRL("id"), index);
   RETURN_LONG(index);
+}
+
+// Before start. Binds at once ($port->port is the bound port, also for port 0). False with
+// Swoole's warning when the address cannot be bound or the type is not built yet (UDP, unix).
+ZEND_METHOD(Swoole_Server, addListener) {
+  zend_string* host;
+  zend_long port;
+  zend_long sock_type;
+  ZEND_PARSE_PARAMETERS_START(3, 3)
+  Z_PARAM_STR(host)
+  Z_PARAM_LONG(port)
+  Z_PARAM_LONG(sock_type)
+  ZEND_PARSE_PARAMETERS_END();
+  ServerState* s = checked(ZEND_THIS);
+  if (!s) RETURN_THROWS();
+  if (s->started) {
+    php_error_docref(nullptr, E_WARNING, "server is running, can't add listener");
+    RETURN_FALSE;
+  }
+  if (port < 0 || port > 65535) {
+    zend_argument_value_error(2, "must be between 0 and 65535");
+    RETURN_THROWS();
+  }
+  swkit::Port* p = s->server->addListener(std::string(ZSTR_VAL(host), ZSTR_LEN(host)),
+                                          static_cast<int>(port), static_cast<int>(sock_type));
+  if (!p) {
+    const int err = s->server->getLastError();
+    php_error_docref(nullptr, E_WARNING,
+                     "failed to listen server port[%s:" ZEND_LONG_FMT "], Error: %s[%d]",
+                     ZSTR_VAL(host), port, std::strerror(err), err);
+    RETURN_FALSE;
+  }
+  swkit::php::add_port(Z_OBJ_P(ZEND_THIS), s, p, false, return_value);
 }
 
 // Before start, in the process that becomes the master. Returns true after shutdown, false at

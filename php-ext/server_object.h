@@ -11,6 +11,7 @@
 
 #include "php_callable.h"
 #include "php_swkit.h"
+#include "state_object.h"
 #include "swkit/server.h"
 
 namespace swkit::php {
@@ -41,6 +42,7 @@ struct ServerState {
   std::array<std::unique_ptr<Callable>, kEventCount> callbacks;
   std::vector<std::unique_ptr<Callable>> commands;  // addCommand() handlers
   std::vector<zend_object*> processes;              // addProcess(): a reference on each
+  std::vector<zend_object*> ports;                  // $server->ports: a reference on each
   bool coroutines = false;  // enable_coroutine: worker-side callbacks run in Fibers
   bool started = false;     // start() was called (true in every forked child)
   bool finished = false;    // start() has returned (master, after shutdown)
@@ -49,15 +51,39 @@ struct ServerState {
   pid_t synced_manager = 0;
 };
 
-struct ServerObject {
-  ServerState* state;
-  zend_object std;
-};
+using ServerObject = StateObject<ServerState>;
 
 inline ServerObject* server_from(zend_object* obj) {
-  return reinterpret_cast<ServerObject*>(reinterpret_cast<char*>(obj) -
-                                         XtOffsetOf(ServerObject, std));
+  return ServerObject::from(obj);
 }
+
+// Runs cb (may be null: nothing runs) for an event of obj's server as on() callbacks run: the
+// process properties synced first, in a Fiber when coroutines are on. *retval (when given)
+// gets the result, IS_UNDEF when there is none; the caller releases it.
+void call_callable(zend_object* obj, Callable* cb, Event ev, uint32_t argc, zval* argv,
+                   zval* retval = nullptr);
+// Core handlers that run the PHP callable in *slot (read at each call) with Swoole's arguments:
+// ($server, $fd, $reactorId) for connect/close, plus $data for receive.
+swkit::Server::ConnectHandler connection_handler(zend_object* obj, Event ev,
+                                                 const std::unique_ptr<Callable>* slot);
+swkit::Server::ReceiveHandler receive_handler(zend_object* obj,
+                                              const std::unique_ptr<Callable>* slot);
+// Server::set() and Server::on() (also what the primary Swoole\Server\Port's set()/on() do):
+// false with a warning saying why.
+bool server_set(zend_object* obj, zval* zset);
+bool server_on(zend_object* obj, zend_string* name, zval* callable);
+// A PHP settings array as core settings; false with a warning naming a key of a wrong type.
+bool settings_from_array(HashTable* arr, swkit::Settings& out);
+// A ConfigError as Swoole's warning (without core's "set(): " prefix).
+void config_warning(const swkit::ConfigError& e);
+// $obj->setting = array_merge($obj->setting ?? [], $zset)
+void merge_setting_property(zend_class_entry* ce, zend_object* obj, zval* zset);
+// Server event index of a name (case-insensitive): -1 unknown, -2 a Swoole event not built yet.
+int find_event(zend_string* name);
+
+// Adds a Swoole\Server\Port for port to $server->ports (and *out, a new reference, if given).
+void add_port(zend_object* obj, ServerState* s, swkit::Port* port, bool primary,
+              zval* out = nullptr);
 
 // The server whose start() is running in this process (the master, or any process forked from
 // it), or nullptr: Swoole\Timer works on its event loop.

@@ -54,6 +54,8 @@ namespace Swoole {
         public bool $taskworker = false;
         public int $worker_pid = 0;
         public ?Connection\Iterator $connections = null;
+        /** Swoole\Server\Port objects: the primary port first, then addListener()'s. */
+        public array $ports = [];
 
         public function __construct(string $host = '0.0.0.0', int $port = 0, int $mode = SWOOLE_PROCESS, int $sock_type = SWOOLE_SOCK_TCP) {}
 
@@ -62,6 +64,11 @@ namespace Swoole {
         public function on(string $event_name, callable $callback): bool {}
 
         public function getCallback(string $event_name): \Closure|string|null|array {}
+
+        public function addListener(string $host, int $port, int $sock_type): false|Server\Port {}
+
+        /** @implementation-alias Swoole\Server::addListener */
+        public function listen(string $host, int $port, int $sock_type): false|Server\Port {}
 
         public function addProcess(Process $process): int {}
 
@@ -458,5 +465,28 @@ namespace Swoole\Connection {
         public function offsetSet(mixed $fd, mixed $value): void {}
 
         public function offsetUnset(mixed $fd): void {}
+    }
+}
+
+namespace Swoole\Server {
+    /**
+     * One listening port ($server->ports, Server::addListener()). The primary port's set() and
+     * on() are the server's; another port takes its protocol settings and connect/receive/close.
+     */
+    final class Port
+    {
+        public string $host = '';
+        public int $port = 0;
+        public int $type = 0;
+        public int $sock = -1;
+        public ?array $setting = null;
+
+        private function __construct() {}
+
+        public function set(array $settings): void {}
+
+        public function on(string $event_name, callable $callback): bool {}
+
+        public function getCallback(string $event_name): \Closure|string|null|array {}
     }
 }
