@@ -15,13 +15,14 @@ zend_class_entry* port_ce = nullptr;
 namespace {
 
 // The events a non-primary port takes, in its callbacks' order.
-constexpr Event kPortEvents[] = {kOnConnect, kOnReceive, kOnClose};
+constexpr Event kPortEvents[] = {kOnConnect, kOnReceive, kOnClose, kOnPacket};
+constexpr int kPortEventCount = 4;
 
 struct PortState {
   zend_object* server = nullptr;  // not a reference: the server holds one on this port
   swkit::Port* port = nullptr;    // owned by the server's swkit::Server; null once detached
   bool primary = false;
-  std::array<std::unique_ptr<Callable>, 3> callbacks;  // kPortEvents order
+  std::array<std::unique_ptr<Callable>, kPortEventCount> callbacks;  // kPortEvents order
 };
 
 using PortObject = StateObject<PortState>;
@@ -55,7 +56,7 @@ PortState* checked(zval* self) {
 // The index in kPortEvents of a port event; -1 with a warning for any other.
 int port_event(zend_string* name) {
   const int ev = find_event(name);
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < kPortEventCount; i++) {
     if (ev == kPortEvents[i]) return i;
   }
   if (ev == -2) {
@@ -136,8 +137,8 @@ ZEND_METHOD(Swoole_Server_Port, set) {
   swkit::php::merge_setting_property(swkit::php::port_ce, Z_OBJ_P(ZEND_THIS), zset);
 }
 
-// Before start. The primary port: Server::on(). Another port: connect, receive or close, for
-// its connections only.
+// Before start. The primary port: Server::on(). Another port: connect, receive, close or packet,
+// for its connections only.
 ZEND_METHOD(Swoole_Server_Port, on) {
   zend_string* name;
   zend_fcall_info fci;
@@ -158,13 +159,13 @@ ZEND_METHOD(Swoole_Server_Port, on) {
   if (i < 0) RETURN_FALSE;
   const swkit::php::Event ev = swkit::php::kPortEvents[i];
   p->callbacks[i] = std::make_unique<swkit::php::Callable>(&fci.function_name);
-  const char* core_name = ev == swkit::php::kOnConnect   ? "connect"
-                          : ev == swkit::php::kOnReceive ? "receive"
-                                                         : "close";
   if (ev == swkit::php::kOnReceive) {
-    p->port->on(core_name, swkit::php::receive_handler(p->server, &p->callbacks[i]));
+    p->port->on("receive", swkit::php::receive_handler(p->server, &p->callbacks[i]));
+  } else if (ev == swkit::php::kOnPacket) {
+    p->port->on("packet", swkit::php::packet_handler(p->server, &p->callbacks[i]));
   } else {
-    p->port->on(core_name, swkit::php::connection_handler(p->server, ev, &p->callbacks[i]));
+    p->port->on(ev == swkit::php::kOnConnect ? "connect" : "close",
+                swkit::php::connection_handler(p->server, ev, &p->callbacks[i]));
   }
   RETURN_TRUE;
 }
@@ -184,7 +185,7 @@ ZEND_METHOD(Swoole_Server_Port, getCallback) {
     RETURN_COPY_VALUE(&retval);
   }
   const int ev = swkit::php::find_event(name);
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < swkit::php::kPortEventCount; i++) {
     if (ev == swkit::php::kPortEvents[i] && p->callbacks[i]) {
       RETURN_COPY(p->callbacks[i]->value());
     }

@@ -1,6 +1,6 @@
 // Swoole\Server\Port: one listening port of a Swoole\Server ($server->ports, addListener()).
 // The primary port's set()/on() are the server's; another port's take only its protocol
-// settings and its connect/receive/close callbacks (the server's run where it has none).
+// settings and its connect/receive/close/packet callbacks (the server's run where it has none).
 #pragma once
 
 #include "php_swkit.h"

@@ -36,13 +36,12 @@ ServerState* g_running = nullptr;
 constexpr const char* kEvents[kEventCount] = {
     "start",       "shutdown",   "managerstart", "managerstop", "beforereload", "afterreload",
     "workerstart", "workerstop", "workerexit",   "workererror", "connect",      "receive",
-    "close",       "task",       "finish",       "pipemessage",
+    "close",       "task",       "finish",       "pipemessage", "packet",
 };
 // Events of Swoole's servers that swkit does not deliver yet (UDP, HTTP, WebSocket, buffers).
-constexpr const char* kNotYet[] = {"packet",        "request",    "message",
-                                   "open",          "handshake",  "beforehandshakeresponse",
-                                   "disconnect",    "bufferfull", "bufferempty",
-                                   "beforeshutdown"};
+constexpr const char* kNotYet[] = {
+    "request",    "message",    "open",        "handshake",     "beforehandshakeresponse",
+    "disconnect", "bufferfull", "bufferempty", "beforeshutdown"};
 
 }  // namespace
 
@@ -158,7 +157,7 @@ void call_callable(zend_object* obj, Callable* cb, Event ev, uint32_t argc, zval
   if (!cb) return;
   if (s->coroutines && !retval &&
       (ev == kOnWorkerStart || ev == kOnConnect || ev == kOnReceive || ev == kOnClose ||
-       ev == kOnFinish || ev == kOnPipeMessage)) {
+       ev == kOnFinish || ev == kOnPipeMessage || ev == kOnPacket)) {
     call_in_fiber(*cb, argc, argv);
     return;
   }
@@ -214,6 +213,24 @@ swkit::Server::ReceiveHandler receive_handler(zend_object* obj,
     ZVAL_STRINGL_FAST(&args[3], data.data(), data.size());
     call_callable(obj, slot->get(), kOnReceive, 4, args);
     zval_ptr_dtor(&args[3]);
+  };
+}
+
+swkit::Server::PacketHandler packet_handler(zend_object* obj,
+                                            const std::unique_ptr<Callable>* slot) {
+  return [obj, slot](swkit::Server&, std::string_view data, const swkit::PacketInfo& from) {
+    zval args[3];
+    ZVAL_OBJ(&args[0], obj);
+    ZVAL_STRINGL_FAST(&args[1], data.data(), data.size());
+    array_init_size(&args[2], 5);
+    add_assoc_long(&args[2], "server_socket", from.server_socket);
+    add_assoc_double(&args[2], "dispatch_time", from.dispatch_time);
+    add_assoc_long(&args[2], "server_port", from.server_port);
+    add_assoc_stringl(&args[2], "address", from.address.data(), from.address.size());
+    add_assoc_long(&args[2], "port", from.port);
+    call_callable(obj, slot->get(), kOnPacket, 3, args);
+    zval_ptr_dtor(&args[1]);
+    zval_ptr_dtor(&args[2]);
   };
 }
 
@@ -299,6 +316,9 @@ void bind_event(zend_object* obj, swkit::Server& srv, Event ev) {
                call_event(obj, kOnPipeMessage, 3, args);
                zval_ptr_dtor(&args[2]);
              }));
+      break;
+    case kOnPacket:
+      srv.on(name, packet_handler(obj, &server_from(obj)->state->callbacks[ev]));
       break;
     case kEventCount:
       break;
@@ -726,17 +746,8 @@ ZEND_METHOD(Swoole_Server, start) {
     RETURN_FALSE;
   }
   // The callbacks the seed requires, checked here so that PHP sees the reason.
-  const char* missing = nullptr;
-  if (!s->callbacks[swkit::php::kOnReceive]) {
-    missing = "require onReceive callback";
-  } else if (swkit::php::setting_int(*s->server, "task_worker_num", 0) > 0) {
-    if (!s->callbacks[swkit::php::kOnTask])
-      missing = "require onTask callback";
-    else if (!s->callbacks[swkit::php::kOnFinish])
-      missing = "require onFinish callback";
-  }
-  if (missing) {
-    php_error_docref(nullptr, E_WARNING, "%s", missing);
+  if (const std::string missing = s->server->missingHandler(); !missing.empty()) {
+    php_error_docref(nullptr, E_WARNING, "%s", missing.c_str());
     swkit::set_last_error(swkit::kErrInvalidParams);
     RETURN_FALSE;
   }
@@ -761,6 +772,31 @@ ZEND_METHOD(Swoole_Server, start) {
 
 // Worker (event worker, or any process for BASE-mode connections it does not own: core routes
 // it). $fd is a session id; a unix-socket path (Swoole's UnixSocket DGRAM) is not supported yet.
+// Worker, task worker, user process: one datagram from a UDP port of the server (server_socket:
+// $clientInfo['server_socket'] of onPacket; -1 the first UDP or UDP6 port for the address).
+ZEND_METHOD(Swoole_Server, sendto) {
+  zend_string* ip;
+  zend_long port;
+  zend_string* data;
+  zend_long server_socket = -1;
+  ZEND_PARSE_PARAMETERS_START(3, 4)
+  Z_PARAM_STR(ip)
+  Z_PARAM_LONG(port)
+  Z_PARAM_STR(data)
+  Z_PARAM_OPTIONAL
+  Z_PARAM_LONG(server_socket)
+  ZEND_PARSE_PARAMETERS_END();
+  ServerState* s = checked(ZEND_THIS);
+  if (!s) RETURN_THROWS();
+  if (port < 0 || port > 65535) {
+    zend_argument_value_error(2, "must be between 0 and 65535");
+    RETURN_THROWS();
+  }
+  RETURN_BOOL(s->server->sendto(
+      std::string_view(ZSTR_VAL(ip), ZSTR_LEN(ip)), static_cast<int>(port),
+      std::string_view(ZSTR_VAL(data), ZSTR_LEN(data)), static_cast<int>(server_socket)));
+}
+
 ZEND_METHOD(Swoole_Server, send) {
   zend_string* fd_str = nullptr;
   zend_long fd = 0;

@@ -34,6 +34,7 @@ enum Event : int {
   kOnTask,
   kOnFinish,
   kOnPipeMessage,
+  kOnPacket,
   kEventCount
 };
 
@@ -68,6 +69,10 @@ swkit::Server::ConnectHandler connection_handler(zend_object* obj, Event ev,
                                                  const std::unique_ptr<Callable>* slot);
 swkit::Server::ReceiveHandler receive_handler(zend_object* obj,
                                               const std::unique_ptr<Callable>* slot);
+// ($server, $data, $clientInfo) for packet; $clientInfo has Swoole's keys server_socket,
+// dispatch_time, server_port, address, port.
+swkit::Server::PacketHandler packet_handler(zend_object* obj,
+                                            const std::unique_ptr<Callable>* slot);
 // Server::set() and Server::on() (also what the primary Swoole\Server\Port's set()/on() do):
 // false with a warning saying why.
 bool server_set(zend_object* obj, zval* zset);

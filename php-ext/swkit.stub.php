@@ -76,6 +76,8 @@ namespace Swoole {
 
         public function start(): bool {}
 
+        public function sendto(string $ip, int $port, string $send_data, int $server_socket = -1): bool {}
+
         public function send(int|string $fd, string $send_data, int $serverSocket = -1): bool {}
 
         public function close(int $fd, bool $reset = false): bool {}
@@ -471,7 +473,7 @@ namespace Swoole\Connection {
 namespace Swoole\Server {
     /**
      * One listening port ($server->ports, Server::addListener()). The primary port's set() and
-     * on() are the server's; another port takes its protocol settings and connect/receive/close.
+     * on() are the server's; another port takes its protocol settings and connect/receive/close/packet.
      */
     final class Port
     {

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: f0c5f44c2b7c273e5f9a9172c0781abb4fefdcd6 */
+ * Stub hash: cde8db6d27a52e632e3a950a254f5726bb2d8495 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_swoole_cpu_num, 0, 0, IS_LONG, 0)
 ZEND_END_ARG_INFO()
@@ -89,6 +89,13 @@ ZEND_ARG_TYPE_INFO(0, callback, IS_CALLABLE, 0)
 ZEND_END_ARG_INFO()
 
 #define arginfo_class_Swoole_Server_start arginfo_swoole_timer_clear_all
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Swoole_Server_sendto, 0, 3, _IS_BOOL, 0)
+ZEND_ARG_TYPE_INFO(0, ip, IS_STRING, 0)
+ZEND_ARG_TYPE_INFO(0, port, IS_LONG, 0)
+ZEND_ARG_TYPE_INFO(0, send_data, IS_STRING, 0)
+ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, server_socket, IS_LONG, 0, "-1")
+ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Swoole_Server_send, 0, 2, _IS_BOOL, 0)
 ZEND_ARG_TYPE_MASK(0, fd, MAY_BE_LONG | MAY_BE_STRING, NULL)
@@ -443,6 +450,7 @@ ZEND_METHOD(Swoole_Server, addListener);
 ZEND_METHOD(Swoole_Server, addProcess);
 ZEND_METHOD(Swoole_Server, addCommand);
 ZEND_METHOD(Swoole_Server, start);
+ZEND_METHOD(Swoole_Server, sendto);
 ZEND_METHOD(Swoole_Server, send);
 ZEND_METHOD(Swoole_Server, close);
 ZEND_METHOD(Swoole_Server, exist);
@@ -547,131 +555,142 @@ static const zend_function_entry ext_functions[] = {
                                             ZEND_FE(swoole_event_wait, arginfo_swoole_event_wait)
                                                 ZEND_FE(go, arginfo_go) ZEND_FE_END};
 
-static const zend_function_entry class_Swoole_Server_methods[] = {
-    ZEND_ME(Swoole_Server, __construct, arginfo_class_Swoole_Server___construct,
-            ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, set, arginfo_class_Swoole_Server_set,
-                                     ZEND_ACC_PUBLIC)
-        ZEND_ME(Swoole_Server, on, arginfo_class_Swoole_Server_on, ZEND_ACC_PUBLIC) ZEND_ME(
-            Swoole_Server, getCallback, arginfo_class_Swoole_Server_getCallback,
-            ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, addListener,
-                                     arginfo_class_Swoole_Server_addListener, ZEND_ACC_PUBLIC)
-            ZEND_MALIAS(Swoole_Server, listen, addListener, arginfo_class_Swoole_Server_listen,
-                        ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, addProcess,
-                                                 arginfo_class_Swoole_Server_addProcess,
-                                                 ZEND_ACC_PUBLIC)
-                ZEND_ME(Swoole_Server, addCommand, arginfo_class_Swoole_Server_addCommand,
-                        ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, start,
-                                                 arginfo_class_Swoole_Server_start, ZEND_ACC_PUBLIC)
-                    ZEND_ME(Swoole_Server, send, arginfo_class_Swoole_Server_send,
-                            ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, close,
-                                                     arginfo_class_Swoole_Server_close,
-                                                     ZEND_ACC_PUBLIC)
-                        ZEND_ME(Swoole_Server, exist, arginfo_class_Swoole_Server_exist,
-                                ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, pause,
-                                                         arginfo_class_Swoole_Server_pause,
-                                                         ZEND_ACC_PUBLIC)
-                            ZEND_ME(Swoole_Server, resume, arginfo_class_Swoole_Server_resume,
-                                    ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, protect,
-                                                             arginfo_class_Swoole_Server_protect,
-                                                             ZEND_ACC_PUBLIC)
-                                ZEND_MALIAS(
-                                    Swoole_Server, exists, exist,
-                                    arginfo_class_Swoole_Server_exists,
-                                    ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, getClientInfo,
-                                                             arginfo_class_Swoole_Server_getClientInfo,
-                                                             ZEND_ACC_PUBLIC)
-                                    ZEND_MALIAS(
-                                        Swoole_Server, connection_info, getClientInfo,
-                                        arginfo_class_Swoole_Server_connection_info,
-                                        ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, getClientList,
-                                                                 arginfo_class_Swoole_Server_getClientList,
-                                                                 ZEND_ACC_PUBLIC)
-                                        ZEND_MALIAS(
-                                            Swoole_Server, connection_list, getClientList,
-                                            arginfo_class_Swoole_Server_connection_list,
-                                            ZEND_ACC_PUBLIC)
-                                            ZEND_ME(
-                                                Swoole_Server, heartbeat,
-                                                arginfo_class_Swoole_Server_heartbeat,
-                                                ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, stats,
-                                                                         arginfo_class_Swoole_Server_stats,
-                                                                         ZEND_ACC_PUBLIC)
-                                                ZEND_ME(
-                                                    Swoole_Server, getWorkerId,
-                                                    arginfo_class_Swoole_Server_getWorkerId,
-                                                    ZEND_ACC_PUBLIC)
-                                                    ZEND_ME(
-                                                        Swoole_Server, getWorkerPid,
-                                                        arginfo_class_Swoole_Server_getWorkerPid,
-                                                        ZEND_ACC_PUBLIC)
-                                                        ZEND_ME(
-                                                            Swoole_Server, getWorkerStatus,
-                                                            arginfo_class_Swoole_Server_getWorkerStatus,
-                                                            ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
-                                                                                     getMasterPid,
-                                                                                     arginfo_class_Swoole_Server_getMasterPid,
+static const zend_function_entry class_Swoole_Server_methods[] =
+    {ZEND_ME(Swoole_Server, __construct, arginfo_class_Swoole_Server___construct,
+             ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, set, arginfo_class_Swoole_Server_set,
+                                      ZEND_ACC_PUBLIC)
+         ZEND_ME(Swoole_Server, on, arginfo_class_Swoole_Server_on, ZEND_ACC_PUBLIC) ZEND_ME(
+             Swoole_Server, getCallback, arginfo_class_Swoole_Server_getCallback,
+             ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, addListener,
+                                      arginfo_class_Swoole_Server_addListener, ZEND_ACC_PUBLIC)
+             ZEND_MALIAS(Swoole_Server, listen, addListener, arginfo_class_Swoole_Server_listen,
+                         ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, addProcess,
+                                                  arginfo_class_Swoole_Server_addProcess,
+                                                  ZEND_ACC_PUBLIC)
+                 ZEND_ME(Swoole_Server, addCommand, arginfo_class_Swoole_Server_addCommand,
+                         ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, start,
+                                                  arginfo_class_Swoole_Server_start,
+                                                  ZEND_ACC_PUBLIC)
+                     ZEND_ME(Swoole_Server, sendto, arginfo_class_Swoole_Server_sendto,
+                             ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, send,
+                                                      arginfo_class_Swoole_Server_send,
+                                                      ZEND_ACC_PUBLIC)
+                         ZEND_ME(Swoole_Server, close, arginfo_class_Swoole_Server_close,
+                                 ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, exist,
+                                                          arginfo_class_Swoole_Server_exist,
+                                                          ZEND_ACC_PUBLIC)
+                             ZEND_ME(
+                                 Swoole_Server, pause, arginfo_class_Swoole_Server_pause,
+                                 ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, resume,
+                                                          arginfo_class_Swoole_Server_resume,
+                                                          ZEND_ACC_PUBLIC)
+                                 ZEND_ME(
+                                     Swoole_Server,
+                                     protect, arginfo_class_Swoole_Server_protect,
+                                     ZEND_ACC_PUBLIC) ZEND_MALIAS(Swoole_Server, exists, exist,
+                                                                  arginfo_class_Swoole_Server_exists,
+                                                                  ZEND_ACC_PUBLIC)
+                                     ZEND_ME(
+                                         Swoole_Server,
+                                         getClientInfo,
+                                         arginfo_class_Swoole_Server_getClientInfo, ZEND_ACC_PUBLIC)
+                                         ZEND_MALIAS(
+                                             Swoole_Server,
+                                             connection_info,
+                                             getClientInfo,
+                                             arginfo_class_Swoole_Server_connection_info,
+                                             ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, getClientList,
+                                                                      arginfo_class_Swoole_Server_getClientList,
+                                                                      ZEND_ACC_PUBLIC)
+                                             ZEND_MALIAS(
+                                                 Swoole_Server,
+                                                 connection_list, getClientList,
+                                                 arginfo_class_Swoole_Server_connection_list,
+                                                 ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server, heartbeat,
+                                                                          arginfo_class_Swoole_Server_heartbeat,
+                                                                          ZEND_ACC_PUBLIC)
+                                                 ZEND_ME(
+                                                     Swoole_Server,
+                                                     stats,
+                                                     arginfo_class_Swoole_Server_stats,
+                                                     ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
+                                                                              getWorkerId, arginfo_class_Swoole_Server_getWorkerId,
+                                                                              ZEND_ACC_PUBLIC)
+                                                     ZEND_ME(
+                                                         Swoole_Server,
+                                                         getWorkerPid,
+                                                         arginfo_class_Swoole_Server_getWorkerPid,
+                                                         ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
+                                                                                  getWorkerStatus, arginfo_class_Swoole_Server_getWorkerStatus,
+                                                                                  ZEND_ACC_PUBLIC)
+                                                         ZEND_ME(
+                                                             Swoole_Server,
+                                                             getMasterPid,
+                                                             arginfo_class_Swoole_Server_getMasterPid,
+                                                             ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
+                                                                                      getManagerPid,
+                                                                                      arginfo_class_Swoole_Server_getManagerPid,
+                                                                                      ZEND_ACC_PUBLIC)
+                                                             ZEND_ME(
+                                                                 Swoole_Server,
+                                                                 getLastError,
+                                                                 arginfo_class_Swoole_Server_getLastError,
+                                                                 ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
+                                                                                          shutdown, arginfo_class_Swoole_Server_shutdown,
+                                                                                          ZEND_ACC_PUBLIC)
+                                                                 ZEND_ME(
+                                                                     Swoole_Server,
+                                                                     reload,
+                                                                     arginfo_class_Swoole_Server_reload,
+                                                                     ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
+                                                                                              stop, arginfo_class_Swoole_Server_stop,
+                                                                                              ZEND_ACC_PUBLIC)
+                                                                     ZEND_ME(
+                                                                         Swoole_Server,
+                                                                         task,
+                                                                         arginfo_class_Swoole_Server_task,
+                                                                         ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
+                                                                                                  taskwait, arginfo_class_Swoole_Server_taskwait,
+                                                                                                  ZEND_ACC_PUBLIC)
+                                                                         ZEND_ME(
+                                                                             Swoole_Server,
+                                                                             taskCo,
+                                                                             arginfo_class_Swoole_Server_taskCo,
+                                                                             ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
+                                                                                                      taskWaitMulti,
+                                                                                                      arginfo_class_Swoole_Server_taskWaitMulti,
+                                                                                                      ZEND_ACC_PUBLIC)
+                                                                             ZEND_ME(
+                                                                                 Swoole_Server,
+                                                                                 finish,
+                                                                                 arginfo_class_Swoole_Server_finish,
+                                                                                 ZEND_ACC_PUBLIC)
+                                                                                 ZEND_ME(
+                                                                                     Swoole_Server,
+                                                                                     sendMessage,
+                                                                                     arginfo_class_Swoole_Server_sendMessage,
                                                                                      ZEND_ACC_PUBLIC)
-                                                            ZEND_ME(
-                                                                Swoole_Server, getManagerPid,
-                                                                arginfo_class_Swoole_Server_getManagerPid,
-                                                                ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
-                                                                                         getLastError,
-                                                                                         arginfo_class_Swoole_Server_getLastError,
+                                                                                     ZEND_ME(
+                                                                                         Swoole_Server,
+                                                                                         command,
+                                                                                         arginfo_class_Swoole_Server_command,
                                                                                          ZEND_ACC_PUBLIC)
-                                                                ZEND_ME(
-                                                                    Swoole_Server, shutdown,
-                                                                    arginfo_class_Swoole_Server_shutdown,
-                                                                    ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
-                                                                                             reload,
-                                                                                             arginfo_class_Swoole_Server_reload,
+                                                                                         ZEND_ME(
+                                                                                             Swoole_Server,
+                                                                                             tick,
+                                                                                             arginfo_class_Swoole_Server_tick,
                                                                                              ZEND_ACC_PUBLIC)
-                                                                    ZEND_ME(
-                                                                        Swoole_Server, stop,
-                                                                        arginfo_class_Swoole_Server_stop,
-                                                                        ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
-                                                                                                 task, arginfo_class_Swoole_Server_task,
+                                                                                             ZEND_ME(
+                                                                                                 Swoole_Server,
+                                                                                                 after,
+                                                                                                 arginfo_class_Swoole_Server_after,
                                                                                                  ZEND_ACC_PUBLIC)
-                                                                        ZEND_ME(
-                                                                            Swoole_Server, taskwait,
-                                                                            arginfo_class_Swoole_Server_taskwait,
-                                                                            ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
-                                                                                                     taskCo,
-                                                                                                     arginfo_class_Swoole_Server_taskCo,
+                                                                                                 ZEND_ME(
+                                                                                                     Swoole_Server,
+                                                                                                     clearTimer,
+                                                                                                     arginfo_class_Swoole_Server_clearTimer,
                                                                                                      ZEND_ACC_PUBLIC)
-                                                                            ZEND_ME(
-                                                                                Swoole_Server,
-                                                                                taskWaitMulti,
-                                                                                arginfo_class_Swoole_Server_taskWaitMulti,
-                                                                                ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Server,
-                                                                                                         finish,
-                                                                                                         arginfo_class_Swoole_Server_finish,
-                                                                                                         ZEND_ACC_PUBLIC)
-                                                                                ZEND_ME(
-                                                                                    Swoole_Server,
-                                                                                    sendMessage,
-                                                                                    arginfo_class_Swoole_Server_sendMessage,
-                                                                                    ZEND_ACC_PUBLIC)
-                                                                                    ZEND_ME(
-                                                                                        Swoole_Server,
-                                                                                        command,
-                                                                                        arginfo_class_Swoole_Server_command,
-                                                                                        ZEND_ACC_PUBLIC)
-                                                                                        ZEND_ME(
-                                                                                            Swoole_Server,
-                                                                                            tick,
-                                                                                            arginfo_class_Swoole_Server_tick,
-                                                                                            ZEND_ACC_PUBLIC)
-                                                                                            ZEND_ME(
-                                                                                                Swoole_Server,
-                                                                                                after,
-                                                                                                arginfo_class_Swoole_Server_after,
-                                                                                                ZEND_ACC_PUBLIC)
-                                                                                                ZEND_ME(
-                                                                                                    Swoole_Server,
-                                                                                                    clearTimer,
-                                                                                                    arginfo_class_Swoole_Server_clearTimer,
-                                                                                                    ZEND_ACC_PUBLIC)
-                                                                                                    ZEND_FE_END};
+                                                                                                     ZEND_FE_END};
 
 static const zend_function_entry class_Swoole_Process_methods[] = {
     ZEND_ME(Swoole_Process, __construct, arginfo_class_Swoole_Process___construct, ZEND_ACC_PUBLIC)

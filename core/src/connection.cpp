@@ -48,6 +48,36 @@ std::string format_ip(const sockaddr_storage& addr, int* port) {
   return buf;
 }
 
+void receive_datagrams(int fd, std::string& buf, int max, const DatagramHandler& on) {
+  buf.resize(65536);
+  for (int i = 0; i < max; i++) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    const ssize_t n = ::recvfrom(fd, buf.data(), buf.size(), MSG_DONTWAIT,
+                                 reinterpret_cast<sockaddr*>(&peer), &len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) log_warn("recvfrom: {}", std::strerror(errno));
+      return;
+    }
+    on(peer, std::string_view(buf.data(), static_cast<size_t>(n)));
+  }
+}
+
+std::string pack_datagram(const sockaddr_storage& peer, std::string_view data) {
+  std::string out(sizeof peer + data.size(), '\0');
+  std::memcpy(out.data(), &peer, sizeof peer);
+  std::memcpy(out.data() + sizeof peer, data.data(), data.size());
+  return out;
+}
+
+bool unpack_datagram(std::string_view payload, sockaddr_storage& peer, std::string_view& data) {
+  if (payload.size() < sizeof peer) return false;
+  std::memcpy(&peer, payload.data(), sizeof peer);
+  data = payload.substr(sizeof peer);
+  return true;
+}
+
 void accept_pending(int listen_fd,
                     const std::function<void(int fd, const sockaddr_storage&)>& adopt) {
   for (;;) {

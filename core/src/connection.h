@@ -100,6 +100,14 @@ class ConnectionSet {
 
 std::string format_ip(const sockaddr_storage& addr, int* port);
 
+// UDP: reads the datagrams waiting on a non-blocking socket (at most max per call, so that one
+// busy port cannot starve the loop) and hands each on with its sender. buf is scratch space.
+using DatagramHandler = std::function<void(const sockaddr_storage& peer, std::string_view data)>;
+void receive_datagrams(int fd, std::string& buf, int max, const DatagramHandler& on);
+// A datagram through worker IPC: the sender's address, then the data.
+std::string pack_datagram(const sockaddr_storage& peer, std::string_view data);
+bool unpack_datagram(std::string_view payload, sockaddr_storage& peer, std::string_view& data);
+
 // Accepts every pending connection on a non-blocking listener and hands each to adopt.
 void accept_pending(int listen_fd,
                     const std::function<void(int fd, const sockaddr_storage&)>& adopt);

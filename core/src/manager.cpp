@@ -493,7 +493,8 @@ void run_manager(ServerImpl& s) {
   s.role = Role::Manager;
   set_log_role("manager");
   signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the whole group; the master alone acts on it
-  if (s.mode == Mode::Process) s.close_listeners();  // in PROCESS mode only the master accepts
+  // In PROCESS mode only the master accepts; the UDP sockets stay for the workers' sendto().
+  if (s.mode == Mode::Process) s.close_listeners(true);
   int code = 0;
   try {
     Manager m(s);

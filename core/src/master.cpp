@@ -99,6 +99,7 @@ bool Master::run() {
       reactors_.back()->start();
     }
     for (const auto& l : s_.listeners) {
+      if (l->udp()) continue;  // read by a reactor thread
       const Listener* listener = l.get();
       loop_.add(l->fd, EPOLLIN, [this, listener](uint32_t) { accept_ready(*listener); });
     }

@@ -28,6 +28,7 @@ enum class MsgType : uint8_t {
   PipeMessage = 10,  // sendMessage(): worker_id = sender
   PauseReq = 11,     // worker -> reactor (or BASE owner): stop reading a client
   ResumeReq = 12,    // worker -> reactor (or BASE owner): read it again
+  Packet = 13,       // reactor -> worker: a UDP datagram (pack_datagram), server_fd = its port
 };
 
 // aux flags of Task/Finish messages.

@@ -31,6 +31,14 @@ ReactorThread::ReactorThread(ServerImpl& s, int id)
           static_cast<uint64_t>(s_.cfg.buffer_output_size));
     });
   }
+  // The UDP ports are shared out among the reactor threads, one thread reading each.
+  int udp_index = 0;
+  for (const auto& l : s_.listeners) {
+    if (!l->udp()) continue;
+    if (udp_index++ % s_.cfg.reactor_num != id_) continue;
+    const Listener* listener = l.get();
+    loop_.add(l->fd, EPOLLIN, [this, listener](uint32_t) { read_datagrams(*listener); });
+  }
   loop_.add_timer(
       1000, [this] { conns_.expire_closing(kCloseAckTimeoutUs); }, 1000);
   if (const int every = s_.cfg.heartbeat_check_interval; every > 0) {
@@ -70,6 +78,10 @@ void ReactorThread::stop_and_join() {
 }
 
 int ReactorThread::pick_worker(const Connection& c, bool& claimed) {
+  return pick_worker(static_cast<uint32_t>(c.fd), s_.arena->connection(c.row)->remote_ip, claimed);
+}
+
+int ReactorThread::pick_worker(uint32_t key, const char* ip, bool& claimed) {
   claimed = false;
   const int n = s_.cfg.worker_num;
   StatsBlock& st = s_.arena->stats();
@@ -101,19 +113,18 @@ int ReactorThread::pick_worker(const Connection& c, bool& claimed) {
       return best;
     }
     case 4: {
-      ConnectionSlot* slot = s_.arena->connection(c.row);
       in6_addr a6{};
       in_addr a4{};
-      if (inet_pton(AF_INET, slot->remote_ip, &a4) == 1) return ntohl(a4.s_addr) % n;
-      if (inet_pton(AF_INET6, slot->remote_ip, &a6) == 1) {
+      if (inet_pton(AF_INET, ip, &a4) == 1) return ntohl(a4.s_addr) % n;
+      if (inet_pton(AF_INET6, ip, &a6) == 1) {
         uint32_t h = 0;
         for (unsigned char b : a6.s6_addr) h = h * 31 + b;
         return h % n;
       }
-      return c.fd % n;
+      return key % n;
     }
     default:
-      return c.fd % n;
+      return key % n;
   }
 }
 
@@ -136,6 +147,39 @@ void ReactorThread::watch_writable(int fd) {
   });
 }
 
+void ReactorThread::read_datagrams(const Listener& listener) {
+  StatsBlock& st = s_.arena->stats();
+  receive_datagrams(
+      listener.fd, datagram_buf_, 64, [&](const sockaddr_storage& peer, std::string_view data) {
+        // dispatch_mode 2 keeps one sender on one worker: its address is the key.
+        const std::string ip = format_ip(peer, nullptr);
+        uint32_t key = 0;
+        for (size_t i = 0; i < sizeof peer; i++) {
+          key = key * 31 + reinterpret_cast<const unsigned char*>(&peer)[i];
+        }
+        bool claimed = false;
+        const int w = pick_worker(key, ip.c_str(), claimed);
+        st.total_recv_bytes.fetch_add(static_cast<int64_t>(data.size()), std::memory_order_relaxed);
+        dispatch(w, claimed, MsgType::Packet, 0, listener.server_fd, pack_datagram(peer, data));
+      });
+}
+
+void ReactorThread::dispatch(int w, bool claimed, MsgType type, uint32_t session_id, int server_fd,
+                             std::string_view payload) {
+  StatsBlock& st = s_.arena->stats();
+  WorkerSlot& ws = s_.arena->worker(w);
+  st.dispatch_count.fetch_add(1, std::memory_order_relaxed);
+  st.concurrency.fetch_add(1, std::memory_order_relaxed);
+  ws.dispatch_count.fetch_add(1, std::memory_order_relaxed);
+  if (!claimed) ws.concurrency.fetch_add(1, std::memory_order_relaxed);
+  MessageHeader h{};
+  h.type = type;
+  h.session_id = session_id;
+  h.server_fd = server_fd;
+  h.worker_id = -1;
+  to_worker(w, h, payload);
+}
+
 void ReactorThread::on_open(Connection& c) {
   if (!s_.connection_events_enabled()) return;
   bool claimed = false;
@@ -154,18 +198,7 @@ void ReactorThread::on_open(Connection& c) {
 void ReactorThread::on_packet(Connection& c, std::string_view packet) {
   bool claimed = false;
   const int w = pick_worker(c, claimed);
-  StatsBlock& st = s_.arena->stats();
-  WorkerSlot& ws = s_.arena->worker(w);
-  st.dispatch_count.fetch_add(1, std::memory_order_relaxed);
-  st.concurrency.fetch_add(1, std::memory_order_relaxed);
-  ws.dispatch_count.fetch_add(1, std::memory_order_relaxed);
-  if (!claimed) ws.concurrency.fetch_add(1, std::memory_order_relaxed);
-  MessageHeader h{};
-  h.type = MsgType::Data;
-  h.session_id = c.session_id;
-  h.server_fd = c.server_fd;
-  h.worker_id = -1;
-  to_worker(w, h, packet);
+  dispatch(w, claimed, MsgType::Data, c.session_id, c.server_fd, packet);
 }
 
 void ReactorThread::on_closed(Connection& c) {

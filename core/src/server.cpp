@@ -36,14 +36,16 @@ std::string lower(std::string_view s) {
 // Resolves port 0 to the port bound. On failure logs the system's error text and returns -1
 // (errno kept).
 int bind_listener(const std::string& host, int& port, int sock_type, int backlog) {
-  if (sock_type != kSockTcp && sock_type != kSockTcp6) {
-    log_error("socket type {} is not supported yet (TCP and TCP6 are)", sock_type);
+  if (sock_type != kSockTcp && sock_type != kSockTcp6 && sock_type != kSockUdp &&
+      sock_type != kSockUdp6) {
+    log_error("socket type {} is not supported yet (TCP, TCP6, UDP and UDP6 are)", sock_type);
     errno = EPROTONOSUPPORT;
     return -1;
   }
+  const bool udp = sock_type == kSockUdp || sock_type == kSockUdp6;
   sockaddr_storage addr{};
   socklen_t len = 0;
-  const int family = sock_type == kSockTcp6 ? AF_INET6 : AF_INET;
+  const int family = sock_type == kSockTcp6 || sock_type == kSockUdp6 ? AF_INET6 : AF_INET;
   if (family == AF_INET) {
     auto* a = reinterpret_cast<sockaddr_in*>(&addr);
     a->sin_family = AF_INET;
@@ -65,11 +67,12 @@ int bind_listener(const std::string& host, int& port, int sock_type, int backlog
     }
     len = sizeof(sockaddr_in6);
   }
-  int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = ::socket(family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) < 0 || ::listen(fd, backlog) < 0) {
+  if (!udp) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) < 0 ||
+      (!udp && ::listen(fd, backlog) < 0)) {
     const int err = errno;
     log_error("bind/listen {}:{} failed: {}", host, port, std::strerror(err));
     ::close(fd);
@@ -113,8 +116,9 @@ ServerImpl::~ServerImpl() {
   close_listeners();
 }
 
-void ServerImpl::close_listeners() {
+void ServerImpl::close_listeners(bool keep_udp) {
   for (auto& l : listeners) {
+    if (keep_udp && l->udp()) continue;
     if (l->fd >= 0) ::close(l->fd);
     l->fd = -1;
   }
@@ -131,7 +135,7 @@ bool ServerImpl::prepare_listeners() {
   primary.port = port;
   for (auto& l : listeners) {
     // Again for the ports added before set() gave the backlog (Linux updates it in place).
-    if (::listen(l->fd, cfg.backlog) < 0) {
+    if (!l->udp() && ::listen(l->fd, cfg.backlog) < 0) {
       const int err = errno;
       log_error("listen {}:{} failed: {}", l->host, l->port, std::strerror(err));
       set_last_error(err);
@@ -141,10 +145,21 @@ bool ServerImpl::prepare_listeners() {
     // A port without its own set() frames like the server (Swoole: it inherits the settings).
     if (l.get() == &primary || !l->has_settings) copy_protocol(cfg, l->proto);
     if (!l->on_receive) l->on_receive = cb.on_receive;
+    if (!l->on_packet) l->on_packet = cb.on_packet;
     if (!l->on_connect) l->on_connect = cb.on_connect;
     if (!l->on_close) l->on_close = cb.on_close;
   }
   return true;
+}
+
+const char* ServerImpl::missing_handler() const {
+  for (const auto& l : listeners) {
+    if (l->udp() && !cb.on_packet && !l->on_packet) return "require onPacket callback";
+    if (!l->udp() && !cb.on_receive && !l->on_receive) return "require onReceive callback";
+  }
+  if (cfg.task_worker_num > 0 && !cb.on_task) return "require onTask callback";
+  if (cfg.task_worker_num > 0 && !cb.on_finish) return "require onFinish callback";
+  return nullptr;
 }
 
 int ServerImpl::check_session(uint32_t sid) const {
@@ -178,11 +193,7 @@ bool ServerImpl::start() {
     started = false;  // nothing was started: fix the setup and call start() again
     return false;
   };
-  for (const auto& l : listeners) {
-    if (!cb.on_receive && !l->on_receive) return refuse("require onReceive callback");
-  }
-  if (cfg.task_worker_num > 0 && !cb.on_task) return refuse("require onTask callback");
-  if (cfg.task_worker_num > 0 && !cb.on_finish) return refuse("require onFinish callback");
+  if (const char* missing = missing_handler()) return refuse(missing);
   if (!connection_events_enabled()) {
     bool any = cb.on_connect || cb.on_close;
     for (auto& l : listeners) {
@@ -279,6 +290,11 @@ void Server::set(const Settings& settings) {
   impl_->cfg = next;
   for (const auto& [key, value] : settings) impl_->settings[key] = value;
   if (settings.count("log_level")) detail::set_log_level(next.log_level);
+}
+
+std::string Server::missingHandler() const {
+  const char* missing = impl_->missing_handler();
+  return missing ? missing : "";
 }
 
 const Settings& Server::setting() const {
@@ -417,6 +433,13 @@ bool Port::on(std::string_view event, Server::ReceiveHandler fn) {
       "the arguments of that event, not (Server&, fd, reactor_id, data)");
 }
 
+bool Port::on(std::string_view event, Server::PacketHandler fn) {
+  if (&listener_ == server_.listeners[0].get()) return server_.api.on(event, std::move(fn));
+  return assign<Server::PacketHandler>(
+      server_, event, {{"packet", &listener_.on_packet}}, std::move(fn),
+      "the arguments of that event, not (Server&, data, PacketInfo)");
+}
+
 const std::string& Port::host() const {
   return listener_.host;
 }
@@ -428,6 +451,11 @@ int Port::type() const {
 }
 int Port::fd() const {
   return listener_.fd;
+}
+
+bool Server::on(std::string_view event, PacketHandler fn) {
+  return assign<PacketHandler>(*impl_, event, {{"packet", &impl_->cb.on_packet}}, std::move(fn),
+                               "the arguments of that event, not (Server&, data, PacketInfo)");
 }
 
 bool Server::on(std::string_view event, WorkerErrorHandler fn) {
@@ -589,6 +617,60 @@ bool Server::sendMessage(std::string_view message, int worker_id) {
 
 bool Server::isTaskWorker() const {
   return impl_->role == Role::TaskWorker;
+}
+
+bool Server::sendto(std::string_view ip, int port, std::string_view data, int server_socket) {
+  const std::string host(ip);
+  const bool v6 = host.find(':') != std::string::npos;
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  bool ok = port >= 1 && port <= 65535;
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<uint16_t>(port));
+    ok = ok && inet_pton(AF_INET6, host.c_str(), &a->sin6_addr) == 1;
+    len = sizeof(sockaddr_in6);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(static_cast<uint16_t>(port));
+    ok = ok && inet_pton(AF_INET, host.c_str(), &a->sin_addr) == 1;
+    len = sizeof(sockaddr_in);
+  }
+  if (!ok) {
+    detail::log_warn("sendto(): bad address {}:{}", host, port);
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  const int want = v6 ? kSockUdp6 : kSockUdp;
+  const detail::Listener* from = nullptr;
+  for (const auto& l : impl_->listeners) {
+    if (l->fd < 0 || !l->udp()) continue;
+    if (server_socket >= 0 ? l->server_fd == server_socket : l->sock_type == want) {
+      from = l.get();
+      break;
+    }
+  }
+  if (!from || from->sock_type != want) {
+    detail::log_warn("sendto(): {}", server_socket >= 0
+                                         ? "server_socket " + std::to_string(server_socket) +
+                                               " is not a UDP port for this address family"
+                                         : std::string(v6 ? "no UDP6 port to send from"
+                                                          : "no UDP port to send from"));
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  const ssize_t n = ::sendto(from->fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                             reinterpret_cast<sockaddr*>(&addr), len);
+  if (n < 0) {
+    set_last_error(errno);
+    return false;
+  }
+  if (impl_->arena) {
+    impl_->arena->stats().total_send_bytes.fetch_add(n, std::memory_order_relaxed);
+  }
+  return true;
 }
 
 bool Server::send(SessionId fd, std::string_view data) {

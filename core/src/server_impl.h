@@ -25,6 +25,7 @@ struct Callbacks {
   Server::WorkerHandler on_worker_start, on_worker_stop, on_worker_exit;
   Server::ConnectHandler on_connect, on_close;
   Server::ReceiveHandler on_receive;
+  Server::PacketHandler on_packet;
   Server::WorkerErrorHandler on_worker_error;
   Server::TaskHandler on_task;
   Server::FinishHandler on_finish;
@@ -46,7 +47,10 @@ struct Listener {
   Config proto;               // protocol settings connections of this port frame with
   Server::ConnectHandler on_connect, on_close;
   Server::ReceiveHandler on_receive;
+  Server::PacketHandler on_packet;
   std::unique_ptr<Port> api;
+
+  bool udp() const { return sock_type == kSockUdp || sock_type == kSockUdp6; }
 
   ListenerInfo info() const { return ListenerInfo{server_fd, port, sock_type, &proto}; }
 };
@@ -75,11 +79,15 @@ class ServerImpl {
     }
     return *listeners[0];
   }
-  // Closes every listening socket (master at shutdown; children that do not accept).
-  void close_listeners();
+  // Closes the listening sockets: all of them (master at shutdown), or the TCP ones only
+  // (children that do not accept keep the UDP sockets for sendto()).
+  void close_listeners(bool keep_udp = false);
   // start(): binds the primary port, resolves each port's protocol and handlers. False (logged,
   // last error set) when a port cannot start.
   bool prepare_listeners();
+
+  // The seed's reason start() refuses for a missing handler, or nullptr.
+  const char* missing_handler() const;
 
   // Session check shared by send/close/exist: 0 when active, else Swoole's error code.
   int check_session(uint32_t sid) const;

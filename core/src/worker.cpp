@@ -177,8 +177,13 @@ int WorkerProcess::run() {
     // Every worker waits on the shared listening socket; EPOLLEXCLUSIVE wakes one of them.
     for (const auto& l : s_.listeners) {
       const Listener* listener = l.get();
-      loop_.add(l->fd, EPOLLIN | EPOLLEXCLUSIVE,
-                [this, listener](uint32_t) { accept_ready(*listener); });
+      loop_.add(l->fd, EPOLLIN | EPOLLEXCLUSIVE, [this, listener](uint32_t) {
+        if (listener->udp()) {
+          read_datagrams(*listener);
+        } else {
+          accept_ready(*listener);
+        }
+      });
     }
     if (const int every = s_.cfg.heartbeat_check_interval; every > 0) {
       const int64_t idle_us = static_cast<int64_t>(s_.cfg.heartbeat_idle_time) * 1000000;
@@ -371,6 +376,31 @@ void WorkerProcess::run_receive(uint32_t sid, int reactor_id, int server_fd,
   after_request();
 }
 
+void WorkerProcess::run_packet(const Listener& l, const sockaddr_storage& peer,
+                               std::string_view data, double dispatch_time) {
+  PacketInfo info;
+  info.address = format_ip(peer, &info.port);
+  info.server_socket = l.server_fd;
+  info.server_port = l.port;
+  info.dispatch_time = dispatch_time;
+  as_busy([&] {
+    if (l.on_packet) l.on_packet(s_.api, data, info);
+  });
+  s_.arena->stats().request_count.fetch_add(1, std::memory_order_relaxed);
+  after_request();
+}
+
+// BASE mode: the datagrams of a UDP port, read by whichever worker epoll woke.
+void WorkerProcess::read_datagrams(const Listener& l) {
+  receive_datagrams(l.fd, datagram_buf_, 64, [&](const sockaddr_storage& peer, std::string_view d) {
+    StatsBlock& st = s_.arena->stats();
+    st.total_recv_bytes.fetch_add(static_cast<int64_t>(d.size()), std::memory_order_relaxed);
+    st.dispatch_count.fetch_add(1, std::memory_order_relaxed);
+    slot_.dispatch_count.fetch_add(1, std::memory_order_relaxed);
+    run_packet(l, peer, d, wall_time());
+  });
+}
+
 // BASE mode: a connection this worker accepted.
 void WorkerProcess::on_open(Connection& c) {
   ConnectionSlot* slot = s_.arena->connection(c.row);
@@ -441,6 +471,16 @@ void WorkerProcess::on_pipe_message(const Message& m) {
       }
       run_receive(h.session_id, h.reactor_id, h.server_fd, m.payload);
       st.concurrency.fetch_sub(1, std::memory_order_relaxed);
+      slot_.concurrency.fetch_sub(1, std::memory_order_relaxed);
+      break;
+    }
+    case MsgType::Packet: {
+      sockaddr_storage peer{};
+      std::string_view data;
+      if (unpack_datagram(m.payload, peer, data)) {
+        run_packet(s_.listener_of(h.server_fd), peer, data, h.time);
+      }
+      s_.arena->stats().concurrency.fetch_sub(1, std::memory_order_relaxed);
       slot_.concurrency.fetch_sub(1, std::memory_order_relaxed);
       break;
     }
@@ -815,7 +855,7 @@ bool WorkerProcess::finish(std::string_view data) {
   s.worker_id = id;
   set_log_role(std::string(kind_name(kind)) + "#" + std::to_string(id));
   if (s.mode == Mode::Process || kind != ProcessKind::Event) {
-    s.close_listeners();  // only BASE event workers accept
+    s.close_listeners(true);  // only BASE event workers accept; UDP sockets stay for sendto()
   }
   int code = 0;
   try {

@@ -66,6 +66,9 @@ class WorkerProcess : public ConnectionHost {
   int64_t send_task(std::string_view data, int dst, uint32_t flags, int64_t deadline_us);
   void run_receive(uint32_t sid, int reactor_id, int server_fd, std::string_view data);
   void accept_ready(const Listener& listener);
+  void read_datagrams(const Listener& listener);
+  void run_packet(const Listener& listener, const sockaddr_storage& peer, std::string_view data,
+                  double dispatch_time);
   ConnectionSlot* live_connection(uint32_t sid);
   bool to_owner(uint32_t sid, MsgType type);
 
@@ -95,6 +98,7 @@ class WorkerProcess : public ConnectionHost {
   MessageBus bus_;
   MessageBus result_bus_;
   std::unique_ptr<ConnectionSet> conns_;  // BASE-mode event worker
+  std::string datagram_buf_;              // BASE-mode UDP reads
   std::unordered_map<int, int> reply_fds_, process_fds_, result_fds_;
   int queue_fd_ = -1;
   int signal_fd_ = -1;

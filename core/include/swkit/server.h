@@ -59,6 +59,15 @@ struct ClientInfo {
   int worker_id = -1;  // the event worker that owns the session (swkit's addition)
 };
 
+// Where a UDP datagram came from (Swoole's onPacket $clientInfo).
+struct PacketInfo {
+  std::string address;     // the sender's IP
+  int port = 0;            // the sender's port
+  int server_socket = -1;  // the UDP port's socket (sendto()'s server_socket)
+  int server_port = 0;     // the UDP port's number
+  double dispatch_time = 0;
+};
+
 // The fields of the seed's stats(); worker_* describe the calling process.
 struct ServerStats {
   int64_t start_time = 0;
@@ -157,6 +166,9 @@ class Server {
   using ConnectHandler = std::function<void(Server&, SessionId fd, int reactor_id)>;
   using ReceiveHandler =
       std::function<void(Server&, SessionId fd, int reactor_id, std::string_view data)>;
+  // onPacket: one UDP datagram (UDP and UDP6 ports).
+  using PacketHandler =
+      std::function<void(Server&, std::string_view data, const PacketInfo& client)>;
   using WorkerErrorHandler =
       std::function<void(Server&, int worker_id, pid_t worker_pid, int exit_code, int signal)>;
   // onTask: return a value to finish the task with it (Swoole: a returned value counts as
@@ -205,21 +217,23 @@ class Server {
   // Before start. Event names are case-insensitive, without "on": start, shutdown,
   // managerStart, managerStop, beforeReload, afterReload (Server&); workerStart, workerStop,
   // workerExit (Server&, worker_id); workerError; connect, close; receive; task; finish;
-  // pipeMessage. Throws ConfigError for an unknown event or a handler of the wrong shape.
+  // pipeMessage; packet (UDP). Throws ConfigError for an unknown event or a handler of the
+  // wrong shape.
   bool on(std::string_view event, ServerHandler fn);
   bool on(std::string_view event, WorkerHandler fn);
   bool on(std::string_view event, ConnectHandler fn);
   bool on(std::string_view event, ReceiveHandler fn);
+  bool on(std::string_view event, PacketHandler fn);
   bool on(std::string_view event, WorkerErrorHandler fn);
   bool on(std::string_view event, TaskHandler fn);
   bool on(std::string_view event, FinishHandler fn);
   bool on(std::string_view event, PipeMessageHandler fn);
 
   // Before start. Listens on one more address (Swoole's addListener/listen): binds at once, so
-  // port 0 is resolved when this returns (Port::port()). sock_type: kSockTcp or kSockTcp6 (UDP
-  // and unix sockets are not built yet: 1002 EPROTONOSUPPORT). Returns nullptr with the last
-  // error set (the system's errno, e.g. EADDRINUSE) when the address cannot be bound. The Port
-  // lives as long as the Server.
+  // port 0 is resolved when this returns (Port::port()). sock_type: kSockTcp, kSockTcp6,
+  // kSockUdp or kSockUdp6 (unix sockets and SSL are not built yet: EPROTONOSUPPORT). Returns
+  // nullptr with the last error set (the system's errno, e.g. EADDRINUSE) when the address
+  // cannot be bound. The Port lives as long as the Server.
   Port* addListener(const std::string& host, int port, int sock_type = kSockTcp);
   // Any process: every listening port, the primary one (the constructor's) first.
   std::vector<Port*> ports() const;
@@ -255,6 +269,11 @@ class Server {
 
   // Before start. See MasterService.
   void addMasterService(MasterService service);
+
+  // Before start: why start() would refuse for a missing handler ("require onReceive callback"
+  // for a TCP port, "require onPacket callback" for a UDP one, "require onTask callback",
+  // "require onFinish callback"), or "" when none is missing.
+  std::string missingHandler() const;
 
   // Before start, in the process that will become the master. Blocks until the server shuts
   // down, then returns true; returns false at once when start-up fails (last error set, the
@@ -308,6 +327,10 @@ class Server {
   // Worker. Queues data for a client; false with 1001/1003/1004/1005, 1008 (the client's
   // output queue exceeds socket_buffer_size) or 1202 (data larger than buffer_output_size).
   bool send(SessionId fd, std::string_view data);
+  // Worker, task worker, user process: one UDP datagram to ip:port from a UDP port of the
+  // server: server_socket (PacketInfo::server_socket), or -1 for the first UDP (IPv4 ip) or UDP6
+  // (IPv6 ip) port. False with 505 (no such UDP port, bad ip or port) or the system's errno.
+  bool sendto(std::string_view ip, int port, std::string_view data, int server_socket = -1);
   // Worker. Closes a client; onClose fires in the worker that owns the connection.
   // reset=true drops data still queued for the client.
   bool close(SessionId fd, bool reset = false);
@@ -378,11 +401,12 @@ class Port {
   void set(const Settings& settings);
   // The settings given to this port's set() (the server's for the primary port).
   const Settings& setting() const;
-  // Before start. connect, close (ConnectHandler) and receive (ReceiveHandler) for this port's
-  // connections; the server's handler runs where the port has none. On the primary port this is
-  // Server::on(). Throws ConfigError for another event.
+  // Before start. connect, close (ConnectHandler), receive (ReceiveHandler) and packet
+  // (PacketHandler, UDP ports) for this port's connections; the server's handler runs where the
+  // port has none. On the primary port this is Server::on(). Throws ConfigError for another event.
   bool on(std::string_view event, Server::ConnectHandler fn);
   bool on(std::string_view event, Server::ReceiveHandler fn);
+  bool on(std::string_view event, Server::PacketHandler fn);
 
   const std::string& host() const;
   int port() const;
