@@ -12,6 +12,7 @@
 
 #include "atomic.h"
 #include "client_object.h"
+#include "co_socket.h"
 #include "connection_iterator.h"
 #include "coroutine.h"
 #include "port_object.h"
@@ -148,6 +149,7 @@ PHP_MINIT_FUNCTION(swkit) {
   register_class_Swoole_Coroutine();
   register_class_Swoole_Constant();
   swkit::php::port_minit(register_class_Swoole_Server_Port());
+  swkit::php::co_socket_minit(register_class_Swoole_Coroutine_Socket());
   swkit::php::process_minit(register_class_Swoole_Process());
   swkit::php::client_minit(register_class_Swoole_Client());
   swkit::php::atomic_minit(register_class_Swoole_Atomic(), register_class_Swoole_Atomic_Long());

@@ -1,5 +1,6 @@
 #include "process_object.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -10,6 +11,8 @@
 #include <cstring>
 #include <string>
 
+#include "co_socket.h"
+#include "coroutine.h"
 #include "state_object.h"
 #include "swkit/errors.h"
 
@@ -22,9 +25,14 @@ namespace {
 struct ProcessState {
   std::unique_ptr<Callable> callback;
   bool redirect = false;
-  int pipe_type = 0;      // 0: no pipe, 1: SOCK_STREAM, 2: SOCK_DGRAM
-  int fds[2] = {-1, -1};  // [0] the parent's end, [1] the child's end
-  bool is_child = false;  // this process runs the callback
+  int pipe_type = 0;       // 0: no pipe, 1: SOCK_STREAM, 2: SOCK_DGRAM
+  int fds[2] = {-1, -1};   // [0] the parent's end, [1] the child's end
+  bool is_child = false;   // this process runs the callback
+  bool coroutine = false;  // enable_coroutine: the callback runs in a coroutine (Fiber)
+  zval socket;             // exportSocket()'s Swoole\Coroutine\Socket, made for socket_fd
+  int socket_fd = -1;
+
+  ProcessState() { ZVAL_UNDEF(&socket); }
 };
 
 using ProcessObject = StateObject<ProcessState>;
@@ -48,6 +56,7 @@ void process_free(zend_object* obj) {
     if (fd >= 0) ::close(fd);
     fd = -1;
   }
+  zval_ptr_dtor(&o->state->socket);
   release_state_object<ProcessState>(obj);
 }
 
@@ -88,6 +97,12 @@ void process_run_body(zend_object* process, int id) {
   }
   zval arg;
   ZVAL_OBJ(&arg, process);
+  if (p->coroutine) {
+    // Returns when the coroutine ends or suspends (on exportSocket()'s recv, a sleep...); a
+    // server's user process then keeps running its event loop, which resumes it.
+    call_in_fiber(*p->callback, 1, &arg);
+    return;
+  }
   zval ret;
   p->callback->call(1, &arg, &ret);
   zval_ptr_dtor(&ret);
@@ -121,14 +136,10 @@ ZEND_METHOD(Swoole_Process, __construct) {
     zend_argument_value_error(3, "must be 0 (no pipe), 1 (SOCK_STREAM) or 2 (SOCK_DGRAM)");
     RETURN_THROWS();
   }
-  if (enable_coroutine) {
-    php_error_docref(nullptr, E_WARNING,
-                     "enable_coroutine is not supported by swkit yet: the callback runs without "
-                     "coroutines");
-  }
   if (redirect) pipe_type = 1;  // Swoole: a redirected process talks through a stream
   p->callback = std::make_unique<swkit::php::Callable>(&fci.function_name);
   p->redirect = redirect;
+  p->coroutine = enable_coroutine;
   p->pipe_type = static_cast<int>(pipe_type);
   if (pipe_type > 0) {
     const int type = (pipe_type == 1 ? SOCK_STREAM : SOCK_DGRAM);
@@ -218,6 +229,32 @@ ZEND_METHOD(Swoole_Process, read) {
   ZSTR_LEN(buf) = static_cast<size_t>(n);
   ZSTR_VAL(buf)[n] = '\0';
   RETURN_NEW_STR(buf);
+}
+
+// The pipe's end of this process (the child's in the child, the parent's elsewhere) as a
+// Swoole\Coroutine\Socket whose recv()/send() suspend the coroutine; the same object on each
+// call in one process. False with a warning without a pipe.
+ZEND_METHOD(Swoole_Process, exportSocket) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ProcessState* p = swkit::php::state_of(ZEND_THIS);
+  const int fd = swkit::php::own_fd(p);
+  if (fd < 0) {
+    php_error_docref(nullptr, E_WARNING, "no pipe: the process was created with pipe_type 0");
+    RETURN_FALSE;
+  }
+  if (p->socket_fd != fd || Z_TYPE(p->socket) != IS_OBJECT) {
+    const int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) {
+      swkit::set_last_error(errno);
+      php_error_docref(nullptr, E_WARNING, "exportSocket(): %s", std::strerror(errno));
+      RETURN_FALSE;
+    }
+    zval_ptr_dtor(&p->socket);
+    swkit::php::co_socket_create(dup, AF_UNIX, p->pipe_type == 1 ? SOCK_STREAM : SOCK_DGRAM,
+                                 &p->socket);
+    p->socket_fd = fd;
+  }
+  RETURN_COPY(&p->socket);
 }
 
 // 0: both ends, 1: stop reading, 2: stop writing (shutdown() on this process's end).

@@ -148,7 +148,8 @@ namespace Swoole {
 
     /**
      * A child process running a PHP callable: on its own (start()) or supervised by a server
-     * (Server::addProcess()). Blocking I/O for now (no coroutines: no exportSocket()).
+     * (Server::addProcess()). read()/write() block; exportSocket() gives a socket whose recv()/send()
+     * suspend the coroutine when enable_coroutine (the 4th argument) runs the callback in one.
      */
     class Process
     {
@@ -163,6 +164,8 @@ namespace Swoole {
         public function write(string $data): false|int {}
 
         public function read(int $size = 8192): false|string {}
+
+        public function exportSocket(): Coroutine\Socket|false {}
 
         public function close(int $which = 0): bool {}
 
@@ -490,5 +493,30 @@ namespace Swoole\Server {
         public function on(string $event_name, callable $callback): bool {}
 
         public function getCallback(string $event_name): \Closure|string|null|array {}
+    }
+}
+
+namespace Swoole\Coroutine {
+    /**
+     * A socket whose recv()/send() suspend the running coroutine until it is ready (the server
+     * process keeps serving meanwhile); on the main stack they block. Made by
+     * Process::exportSocket() for now.
+     */
+    final class Socket
+    {
+        public int $fd = -1;
+        public int $domain = 0;
+        public int $type = 0;
+        public int $protocol = 0;
+        public int $errCode = 0;
+        public string $errMsg = '';
+
+        private function __construct() {}
+
+        public function recv(int $length = 65536, float $timeout = 0): string|false {}
+
+        public function send(string $data, float $timeout = 0): int|false {}
+
+        public function close(): bool {}
     }
 }

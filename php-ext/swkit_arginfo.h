@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: cde8db6d27a52e632e3a950a254f5726bb2d8495 */
+ * Stub hash: 7b18f8bbf24ee531f4c8c87e0e4f9dc276019055 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_swoole_cpu_num, 0, 0, IS_LONG, 0)
 ZEND_END_ARG_INFO()
@@ -240,6 +240,10 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_class_Swoole_Process_read, 0, 0,
 ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, size, IS_LONG, 0, "8192")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_TYPE_MASK_EX(arginfo_class_Swoole_Process_exportSocket, 0, 0,
+                                            Swoole\\Coroutine\\Socket, MAY_BE_FALSE)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Swoole_Process_close, 0, 0, _IS_BOOL, 0)
 ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, which, IS_LONG, 0, "0")
 ZEND_END_ARG_INFO()
@@ -428,6 +432,23 @@ ZEND_END_ARG_INFO()
 
 #define arginfo_class_Swoole_Server_Port_getCallback arginfo_class_Swoole_Server_getCallback
 
+#define arginfo_class_Swoole_Coroutine_Socket___construct \
+  arginfo_class_Swoole_Connection_Iterator___construct
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_class_Swoole_Coroutine_Socket_recv, 0, 0,
+                                        MAY_BE_STRING | MAY_BE_FALSE)
+ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, length, IS_LONG, 0, "65536")
+ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, timeout, IS_DOUBLE, 0, "0")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_class_Swoole_Coroutine_Socket_send, 0, 1,
+                                        MAY_BE_LONG | MAY_BE_FALSE)
+ZEND_ARG_TYPE_INFO(0, data, IS_STRING, 0)
+ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, timeout, IS_DOUBLE, 0, "0")
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_Swoole_Coroutine_Socket_close arginfo_swoole_timer_clear_all
+
 ZEND_FUNCTION(swoole_cpu_num);
 ZEND_FUNCTION(swoole_last_error);
 ZEND_FUNCTION(swoole_strerror);
@@ -484,6 +505,7 @@ ZEND_METHOD(Swoole_Process, __construct);
 ZEND_METHOD(Swoole_Process, start);
 ZEND_METHOD(Swoole_Process, write);
 ZEND_METHOD(Swoole_Process, read);
+ZEND_METHOD(Swoole_Process, exportSocket);
 ZEND_METHOD(Swoole_Process, close);
 ZEND_METHOD(Swoole_Process, name);
 ZEND_METHOD(Swoole_Process, exit);
@@ -539,6 +561,10 @@ ZEND_METHOD(Swoole_Server_Port, __construct);
 ZEND_METHOD(Swoole_Server_Port, set);
 ZEND_METHOD(Swoole_Server_Port, on);
 ZEND_METHOD(Swoole_Server_Port, getCallback);
+ZEND_METHOD(Swoole_Coroutine_Socket, __construct);
+ZEND_METHOD(Swoole_Coroutine_Socket, recv);
+ZEND_METHOD(Swoole_Coroutine_Socket, send);
+ZEND_METHOD(Swoole_Coroutine_Socket, close);
 
 static const zend_function_entry ext_functions[] = {
     ZEND_FE(swoole_cpu_num, arginfo_swoole_cpu_num)
@@ -694,18 +720,21 @@ static const zend_function_entry class_Swoole_Server_methods[] =
 
 static const zend_function_entry class_Swoole_Process_methods[] = {
     ZEND_ME(Swoole_Process, __construct, arginfo_class_Swoole_Process___construct, ZEND_ACC_PUBLIC)
-        ZEND_ME(Swoole_Process, start, arginfo_class_Swoole_Process_start, ZEND_ACC_PUBLIC) ZEND_ME(
-            Swoole_Process, write, arginfo_class_Swoole_Process_write, ZEND_ACC_PUBLIC)
-            ZEND_ME(Swoole_Process, read, arginfo_class_Swoole_Process_read, ZEND_ACC_PUBLIC)
-                ZEND_ME(Swoole_Process, close, arginfo_class_Swoole_Process_close, ZEND_ACC_PUBLIC)
-                    ZEND_ME(Swoole_Process, name, arginfo_class_Swoole_Process_name,
-                            ZEND_ACC_PUBLIC)
-                        ZEND_ME(Swoole_Process, exit, arginfo_class_Swoole_Process_exit,
+        ZEND_ME(Swoole_Process, start, arginfo_class_Swoole_Process_start, ZEND_ACC_PUBLIC)
+            ZEND_ME(Swoole_Process, write, arginfo_class_Swoole_Process_write, ZEND_ACC_PUBLIC)
+                ZEND_ME(Swoole_Process, read, arginfo_class_Swoole_Process_read, ZEND_ACC_PUBLIC)
+                    ZEND_ME(Swoole_Process, exportSocket, arginfo_class_Swoole_Process_exportSocket,
+                            ZEND_ACC_PUBLIC) ZEND_ME(Swoole_Process, close,
+                                                     arginfo_class_Swoole_Process_close,
+                                                     ZEND_ACC_PUBLIC)
+                        ZEND_ME(Swoole_Process, name, arginfo_class_Swoole_Process_name,
                                 ZEND_ACC_PUBLIC)
-                            ZEND_ME(Swoole_Process, kill, arginfo_class_Swoole_Process_kill,
-                                    ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
-                                ZEND_ME(Swoole_Process, wait, arginfo_class_Swoole_Process_wait,
-                                        ZEND_ACC_PUBLIC | ZEND_ACC_STATIC) ZEND_FE_END};
+                            ZEND_ME(Swoole_Process, exit, arginfo_class_Swoole_Process_exit,
+                                    ZEND_ACC_PUBLIC)
+                                ZEND_ME(Swoole_Process, kill, arginfo_class_Swoole_Process_kill,
+                                        ZEND_ACC_PUBLIC | ZEND_ACC_STATIC)
+                                    ZEND_ME(Swoole_Process, wait, arginfo_class_Swoole_Process_wait,
+                                            ZEND_ACC_PUBLIC | ZEND_ACC_STATIC) ZEND_FE_END};
 
 static const zend_function_entry class_Swoole_Client_methods[] = {
     ZEND_ME(Swoole_Client, __construct, arginfo_class_Swoole_Client___construct, ZEND_ACC_PUBLIC)
@@ -807,6 +836,15 @@ static const zend_function_entry class_Swoole_Server_Port_methods[] = {
             ZEND_ME(Swoole_Server_Port, on, arginfo_class_Swoole_Server_Port_on, ZEND_ACC_PUBLIC)
                 ZEND_ME(Swoole_Server_Port, getCallback,
                         arginfo_class_Swoole_Server_Port_getCallback, ZEND_ACC_PUBLIC) ZEND_FE_END};
+
+static const zend_function_entry class_Swoole_Coroutine_Socket_methods[] = {
+    ZEND_ME(Swoole_Coroutine_Socket, __construct, arginfo_class_Swoole_Coroutine_Socket___construct,
+            ZEND_ACC_PRIVATE) ZEND_ME(Swoole_Coroutine_Socket, recv,
+                                      arginfo_class_Swoole_Coroutine_Socket_recv, ZEND_ACC_PUBLIC)
+        ZEND_ME(Swoole_Coroutine_Socket, send, arginfo_class_Swoole_Coroutine_Socket_send,
+                ZEND_ACC_PUBLIC)
+            ZEND_ME(Swoole_Coroutine_Socket, close, arginfo_class_Swoole_Coroutine_Socket_close,
+                    ZEND_ACC_PUBLIC) ZEND_FE_END};
 
 static zend_class_entry* register_class_Swoole_Server(void) {
   zend_class_entry ce, *class_entry;
@@ -1620,6 +1658,58 @@ static zend_class_entry* register_class_Swoole_Server_Port(void) {
                               ZEND_ACC_PUBLIC, NULL,
                               (zend_type)ZEND_TYPE_INIT_MASK(MAY_BE_ARRAY | MAY_BE_NULL));
   zend_string_release(property_setting_name);
+
+  return class_entry;
+}
+
+static zend_class_entry* register_class_Swoole_Coroutine_Socket(void) {
+  zend_class_entry ce, *class_entry;
+
+  INIT_NS_CLASS_ENTRY(ce, "Swoole\\Coroutine", "Socket", class_Swoole_Coroutine_Socket_methods);
+  class_entry = zend_register_internal_class_ex(&ce, NULL);
+  class_entry->ce_flags |= ZEND_ACC_FINAL;
+
+  zval property_fd_default_value;
+  ZVAL_LONG(&property_fd_default_value, -1);
+  zend_string* property_fd_name = zend_string_init("fd", sizeof("fd") - 1, 1);
+  zend_declare_typed_property(class_entry, property_fd_name, &property_fd_default_value,
+                              ZEND_ACC_PUBLIC, NULL, (zend_type)ZEND_TYPE_INIT_MASK(MAY_BE_LONG));
+  zend_string_release(property_fd_name);
+
+  zval property_domain_default_value;
+  ZVAL_LONG(&property_domain_default_value, 0);
+  zend_string* property_domain_name = zend_string_init("domain", sizeof("domain") - 1, 1);
+  zend_declare_typed_property(class_entry, property_domain_name, &property_domain_default_value,
+                              ZEND_ACC_PUBLIC, NULL, (zend_type)ZEND_TYPE_INIT_MASK(MAY_BE_LONG));
+  zend_string_release(property_domain_name);
+
+  zval property_type_default_value;
+  ZVAL_LONG(&property_type_default_value, 0);
+  zend_string* property_type_name = zend_string_init("type", sizeof("type") - 1, 1);
+  zend_declare_typed_property(class_entry, property_type_name, &property_type_default_value,
+                              ZEND_ACC_PUBLIC, NULL, (zend_type)ZEND_TYPE_INIT_MASK(MAY_BE_LONG));
+  zend_string_release(property_type_name);
+
+  zval property_protocol_default_value;
+  ZVAL_LONG(&property_protocol_default_value, 0);
+  zend_string* property_protocol_name = zend_string_init("protocol", sizeof("protocol") - 1, 1);
+  zend_declare_typed_property(class_entry, property_protocol_name, &property_protocol_default_value,
+                              ZEND_ACC_PUBLIC, NULL, (zend_type)ZEND_TYPE_INIT_MASK(MAY_BE_LONG));
+  zend_string_release(property_protocol_name);
+
+  zval property_errCode_default_value;
+  ZVAL_LONG(&property_errCode_default_value, 0);
+  zend_string* property_errCode_name = zend_string_init("errCode", sizeof("errCode") - 1, 1);
+  zend_declare_typed_property(class_entry, property_errCode_name, &property_errCode_default_value,
+                              ZEND_ACC_PUBLIC, NULL, (zend_type)ZEND_TYPE_INIT_MASK(MAY_BE_LONG));
+  zend_string_release(property_errCode_name);
+
+  zval property_errMsg_default_value;
+  ZVAL_EMPTY_STRING(&property_errMsg_default_value);
+  zend_string* property_errMsg_name = zend_string_init("errMsg", sizeof("errMsg") - 1, 1);
+  zend_declare_typed_property(class_entry, property_errMsg_name, &property_errMsg_default_value,
+                              ZEND_ACC_PUBLIC, NULL, (zend_type)ZEND_TYPE_INIT_MASK(MAY_BE_STRING));
+  zend_string_release(property_errMsg_name);
 
   return class_entry;
 }

@@ -562,6 +562,21 @@ bool Server::clearTimer(int64_t timer_id) {
   return w && w->clear_timer(timer_id);
 }
 
+bool Server::watch(int fd, bool writable, std::function<void()> fn) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  if (!w) return false;
+  if (!w->add_watch(fd, writable, std::move(fn))) {
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  return true;
+}
+
+bool Server::unwatch(int fd) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && w->remove_watch(fd);
+}
+
 int64_t Server::task(std::string_view data, int dst_worker_id, FinishHandler on_finish) {
   detail::ServerImpl& s = *impl_;
   if (s.cfg.task_worker_num == 0 || !s.arena) {

@@ -123,7 +123,8 @@ int WorkerProcess::run() {
     slot_.state.store(static_cast<int32_t>(SlotState::Running));
     s_.process_bodies[id_ - s_.event_workers() - s_.task_workers()](s_.api, id_);
     sigprocmask(SIG_BLOCK, &term, nullptr);
-    if (user_timers_.empty()) return 0;  // the manager starts it again, as Swoole does
+    // The manager starts it again, as Swoole does, unless it left work for the loop.
+    if (user_timers_.empty() && user_watches_.empty()) return 0;
   }
 
   sigset_t set;
@@ -344,6 +345,19 @@ int64_t WorkerProcess::add_timer(double ms, Server::TimerHandler fn, bool repeat
       repeat ? ms : 0);
   user_timers_.insert(*id);
   return static_cast<int64_t>(*id);
+}
+
+bool WorkerProcess::add_watch(int fd, bool writable, std::function<void()> fn) {
+  if (fd < 0 || user_watches_.count(fd) || loop_.has(fd)) return false;
+  loop_.add(fd, writable ? EPOLLOUT : EPOLLIN, [fn = std::move(fn)](uint32_t) { fn(); });
+  user_watches_.insert(fd);
+  return true;
+}
+
+bool WorkerProcess::remove_watch(int fd) {
+  if (!user_watches_.erase(fd)) return false;
+  loop_.remove(fd);
+  return true;
 }
 
 bool WorkerProcess::clear_timer(int64_t id) {

@@ -40,6 +40,8 @@ class WorkerProcess : public ConnectionHost {
   bool stop_self(bool wait_event);
   int64_t add_timer(double ms, Server::TimerHandler fn, bool repeat);
   bool clear_timer(int64_t id);
+  bool add_watch(int fd, bool writable, std::function<void()> fn);
+  bool remove_watch(int fd);
 
  private:
   struct CurrentTask {
@@ -131,6 +133,7 @@ class WorkerProcess : public ConnectionHost {
   int64_t stop_deadline_us_ = 0;
   int64_t last_exit_call_us_ = 0;
   std::set<uint64_t> user_timers_;
+  std::set<int> user_watches_;  // fds watched for the program (Server::watch)
 };
 
 }  // namespace swkit::detail

@@ -295,6 +295,12 @@ class Server {
   int64_t tick(double ms, TimerHandler fn);
   int64_t after(double ms, TimerHandler fn);
   bool clearTimer(int64_t timer_id);
+  // Worker, task worker, user process: fn runs on the process's event loop whenever fd is
+  // readable (writable when writable is true) until unwatch(fd). One watch per fd; false (505)
+  // for a bad or already watched fd, 9009 outside those processes. A user process whose body
+  // returns with a watch or a timer left keeps running its event loop (Swoole does the same).
+  bool watch(int fd, bool writable, std::function<void()> fn);
+  bool unwatch(int fd);
 
   // Event worker (master, manager and user processes: one-way, no result). Sends a task to
   // task worker dst_worker_id (-1: an idle one). Returns the task id, or -1 with an error.
