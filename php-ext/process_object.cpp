@@ -9,10 +9,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "co_socket.h"
 #include "coroutine.h"
+#include "server_object.h"
 #include "state_object.h"
 #include "swkit/errors.h"
 
@@ -315,6 +318,50 @@ ZEND_METHOD(Swoole_Process, kill) {
     if (errno != ESRCH || sig != 0) {
       php_error_docref(nullptr, E_WARNING, "kill(%ld, %ld) failed: %s", static_cast<long>(pid),
                        static_cast<long>(sig), std::strerror(errno));
+    }
+    RETURN_FALSE;
+  }
+  RETURN_TRUE;
+}
+
+// Swoole's async signal handler: $callback($signo) runs on the event loop of this process of a
+// started server (worker, task worker, user process) each time the signal arrives, never while
+// a callback blocks the loop; null removes it (the default action again). False with a warning
+// elsewhere (no event loop) and for the signals core keeps (SIGTERM, SIGWINCH, SIGIO).
+ZEND_METHOD(Swoole_Process, signal) {
+  zend_long signo;
+  zend_fcall_info fci = empty_fcall_info;
+  zend_fcall_info_cache fcc = empty_fcall_info_cache;
+  ZEND_PARSE_PARAMETERS_START(1, 2)
+  Z_PARAM_LONG(signo)
+  Z_PARAM_OPTIONAL
+  Z_PARAM_FUNC_OR_NULL(fci, fcc)
+  ZEND_PARSE_PARAMETERS_END();
+  constexpr const char* kNoLoop =
+      "signal handlers run on the event loop of a server's worker, task worker or user process "
+      "only (swkit)";
+  swkit::php::ServerState* s = swkit::php::running_server();
+  if (!s || !s->server) {
+    php_error_docref(nullptr, E_WARNING, "%s", kNoLoop);
+    RETURN_FALSE;
+  }
+  std::function<void(int)> fn;
+  if (ZEND_FCI_INITIALIZED(fci)) {
+    auto cb = std::make_shared<swkit::php::Callable>(&fci.function_name);
+    fn = [cb](int n) {
+      zval arg, ret;
+      ZVAL_LONG(&arg, n);
+      cb->call(1, &arg, &ret);
+      zval_ptr_dtor(&ret);
+    };
+  }
+  if (!s->server->onSignal(static_cast<int>(signo), std::move(fn))) {
+    if (s->server->getLastError() == swkit::kErrServerSendInMaster) {
+      php_error_docref(nullptr, E_WARNING, "%s", kNoLoop);
+    } else {
+      php_error_docref(nullptr, E_WARNING,
+                       "signal %ld cannot be handled (SIGTERM, SIGWINCH and SIGIO are swkit's)",
+                       static_cast<long>(signo));
     }
     RETURN_FALSE;
   }

@@ -175,6 +175,8 @@ namespace Swoole {
 
         public static function kill(int $pid, int $signal_no = 15): bool {}
 
+        public static function signal(int $signal_no, ?callable $callback = null): bool {}
+
         public static function wait(bool $blocking = true): false|array {}
     }
 

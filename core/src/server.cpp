@@ -572,6 +572,16 @@ bool Server::watch(int fd, bool writable, std::function<void()> fn) {
   return true;
 }
 
+bool Server::onSignal(int signo, std::function<void(int)> fn) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  if (!w) return false;
+  if (!w->set_signal(signo, std::move(fn))) {
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  return true;
+}
+
 bool Server::unwatch(int fd) {
   detail::WorkerProcess* w = runtime(*impl_);
   return w && w->remove_watch(fd);

@@ -124,21 +124,22 @@ int WorkerProcess::run() {
     s_.process_bodies[id_ - s_.event_workers() - s_.task_workers()](s_.api, id_);
     sigprocmask(SIG_BLOCK, &term, nullptr);
     // The manager starts it again, as Swoole does, unless it left work for the loop.
-    if (user_timers_.empty() && user_watches_.empty()) return 0;
+    if (user_timers_.empty() && user_watches_.empty() && user_signals_.empty()) return 0;
   }
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGWINCH);
-  sigaddset(&set, SIGIO);
+  const sigset_t set = signal_mask();
   signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   loop_.add(signal_fd_, EPOLLIN, [this](uint32_t) {
     signalfd_siginfo si;
     while (::read(signal_fd_, &si, sizeof si) == sizeof si) {
-      if (si.ssi_signo == SIGTERM) begin_stop(false, s_.cfg.reload_async);
-      if (si.ssi_signo == SIGWINCH) reopen_log();
-      if (si.ssi_signo == SIGIO && !pipe_claimed_ && !stopping_) claim_pipe();  // handed over
+      const int signo = static_cast<int>(si.ssi_signo);
+      if (signo == SIGTERM) begin_stop(false, s_.cfg.reload_async);
+      if (signo == SIGWINCH) reopen_log();
+      if (signo == SIGIO && !pipe_claimed_ && !stopping_) claim_pipe();  // handed over
+      if (auto it = user_signals_.find(signo); it != user_signals_.end()) {
+        const auto fn = it->second;  // the handler may replace or remove itself
+        fn(signo);
+      }
     }
   });
 
@@ -357,6 +358,39 @@ bool WorkerProcess::add_watch(int fd, bool writable, std::function<void()> fn) {
 bool WorkerProcess::remove_watch(int fd) {
   if (!user_watches_.erase(fd)) return false;
   loop_.remove(fd);
+  return true;
+}
+
+sigset_t WorkerProcess::signal_mask() const {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGWINCH);
+  sigaddset(&set, SIGIO);
+  for (const auto& [signo, fn] : user_signals_) sigaddset(&set, signo);
+  return set;
+}
+
+bool WorkerProcess::set_signal(int signo, std::function<void(int)> fn) {
+  // Core's own (stop, log reopening, pipe hand-over) and the ones no process can catch.
+  if (signo <= 0 || signo >= NSIG || signo == SIGTERM || signo == SIGWINCH || signo == SIGIO ||
+      signo == SIGKILL || signo == SIGSTOP) {
+    return false;
+  }
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, signo);
+  if (fn) {
+    user_signals_[signo] = std::move(fn);
+    sigprocmask(SIG_BLOCK, &one, nullptr);  // delivered through the signalfd only
+  } else {
+    if (!user_signals_.erase(signo)) return false;
+    sigprocmask(SIG_UNBLOCK, &one, nullptr);  // back to the default action
+  }
+  if (signal_fd_ >= 0) {
+    const sigset_t set = signal_mask();
+    signalfd(signal_fd_, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  }
   return true;
 }
 

@@ -4,6 +4,8 @@
 // stop/retire protocol with the manager. Not thread safe, but in loop.
 #pragma once
 
+#include <signal.h>
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,6 +44,7 @@ class WorkerProcess : public ConnectionHost {
   bool clear_timer(int64_t id);
   bool add_watch(int fd, bool writable, std::function<void()> fn);
   bool remove_watch(int fd);
+  bool set_signal(int signo, std::function<void(int)> fn);
 
  private:
   struct CurrentTask {
@@ -134,6 +137,9 @@ class WorkerProcess : public ConnectionHost {
   int64_t last_exit_call_us_ = 0;
   std::set<uint64_t> user_timers_;
   std::set<int> user_watches_;  // fds watched for the program (Server::watch)
+  std::map<int, std::function<void(int)>> user_signals_;  // Server::onSignal
+  // The signals this process reads from its signalfd: core's and the program's.
+  sigset_t signal_mask() const;
 };
 
 }  // namespace swkit::detail

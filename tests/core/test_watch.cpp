@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,4 +79,43 @@ TEST_CASE("watch is refused outside worker, task and user processes", "[watch]")
   CHECK_FALSE(s.watch(0, false, [] {}));
   CHECK(s.getLastError() == kErrServerSendInMaster);
   CHECK_FALSE(s.unwatch(0));
+}
+
+TEST_CASE("onSignal runs handlers on the event loop of a worker and of a user process",
+          "[watch][signal]") {
+  ServerProcess server(
+      {.settings = {{"worker_num", 1LL}}, .customize = [](Server& s, const EventChannel& ev) {
+         s.on("workerStart", Server::WorkerHandler([&ev](Server& srv, int) {
+                const bool refused =
+                    !srv.onSignal(SIGTERM, [](int) {}) && srv.getLastError() == kErrInvalidParams;
+                srv.onSignal(SIGUSR1, [&ev](int signo) {
+                  ev.emit("signal " + std::to_string(signo) + " pid=" + std::to_string(getpid()));
+                });
+                ev.emit("sigready worker pid=" + std::to_string(getpid()) +
+                        " refused=" + std::to_string(refused));
+              }));
+         // A user process whose body only registers a handler and returns: its loop runs on.
+         s.addProcess([&ev](Server& srv, int) {
+           srv.onSignal(SIGUSR2, [&ev](int signo) {
+             ev.emit("signal " + std::to_string(signo) + " pid=" + std::to_string(getpid()));
+           });
+           ev.emit("sigready user pid=" + std::to_string(getpid()) + " refused=1");
+         });
+       }});
+  for (const std::string kind : {"worker", "user"}) {
+    INFO(kind);
+    const auto ready = server.events().wait_for("sigready " + kind, 10s);
+    REQUIRE(ready);
+    CHECK(field(*ready, "refused") == "1");
+    const std::string pid = field(*ready, "pid");
+    const int signo = kind == "worker" ? SIGUSR1 : SIGUSR2;
+    for (int i = 0; i < 2; i++) {
+      REQUIRE(::kill(std::stoi(pid), signo) == 0);  // a pid this test's server reported
+      const auto got =
+          server.events().wait_for("signal " + std::to_string(signo) + " pid=" + pid, 10s);
+      CHECK(got);
+    }
+    CHECK(pid_alive(std::stoi(pid)));
+  }
+  CHECK(server.stop() == 0);
 }

@@ -301,6 +301,12 @@ class Server {
   // returns with a watch or a timer left keeps running its event loop (Swoole does the same).
   bool watch(int fd, bool writable, std::function<void()> fn);
   bool unwatch(int fd);
+  // Worker, task worker, user process: fn(signo) runs on the process's event loop each time signo
+  // arrives (Swoole's Process::signal; like Swoole's, never while a callback blocks the loop). An
+  // empty fn removes the handler and restores the default action. False (505) for SIGTERM,
+  // SIGWINCH and SIGIO (core's), SIGKILL, SIGSTOP or an unknown signal; 9009 elsewhere. A user
+  // process whose body returns with a handler left keeps running its event loop.
+  bool onSignal(int signo, std::function<void(int)> fn);
 
   // Event worker (master, manager and user processes: one-way, no result). Sends a task to
   // task worker dst_worker_id (-1: an idle one). Returns the task id, or -1 with an error.
