@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "coroutine.h"
-#include "server_object.h"
+#include "process_loop.h"
 #include "state_object.h"
 
 namespace swkit::php {
@@ -42,7 +42,6 @@ void set_error(zval* self, int code) {
 // One pending wait of a suspended coroutine: whichever of readiness and the timeout comes first
 // resumes it (with true or false) and cancels the other.
 struct Wait {
-  swkit::Server* server;
   zend_object* fiber;
   int fd;
   int64_t timer = -1;
@@ -54,14 +53,12 @@ struct Wait {
 // exception pending when the coroutine is destroyed meanwhile.
 bool wait_ready(int fd, bool writable, double timeout) {
   zend_object* fiber = current_fiber();
-  ServerState* running = running_server();
-  swkit::Server* srv = running && running->server ? running->server.get() : nullptr;
-  if (fiber && srv) {
-    auto w = std::make_shared<Wait>(Wait{srv, fiber, fd});
-    const bool watched = srv->watch(fd, writable, [w] {
+  if (fiber && loop_available()) {
+    auto w = std::make_shared<Wait>(Wait{fiber, fd});
+    const bool watched = loop_watch(fd, writable, [w] {
       const auto wait = w;  // unwatch() drops this handler: keep the state alive
-      wait->server->unwatch(wait->fd);
-      if (wait->timer >= 0) wait->server->clearTimer(wait->timer);
+      loop_unwatch(wait->fd);
+      if (wait->timer >= 0) loop_clear_timer(wait->timer);
       zval v;
       ZVAL_TRUE(&v);
       resume_fiber(wait->fiber, &v);
@@ -69,17 +66,20 @@ bool wait_ready(int fd, bool writable, double timeout) {
     if (watched) {
       GC_ADDREF(fiber);  // resume_fiber() takes it over, once
       if (timeout > 0) {
-        w->timer = srv->after(timeout * 1000, [w](int64_t) {
-          w->server->unwatch(w->fd);
-          zval v;
-          ZVAL_FALSE(&v);
-          resume_fiber(w->fiber, &v);
-        });
+        w->timer = loop_timer(
+            timeout * 1000,
+            [w](int64_t) {
+              loop_unwatch(w->fd);
+              zval v;
+              ZVAL_FALSE(&v);
+              resume_fiber(w->fiber, &v);
+            },
+            false);
       }
       zval result;
       if (!suspend_current(&result)) {
-        srv->unwatch(fd);
-        if (w->timer >= 0) srv->clearTimer(w->timer);
+        loop_unwatch(fd);
+        if (w->timer >= 0) loop_clear_timer(w->timer);
         return false;
       }
       const bool ready = zend_is_true(&result);

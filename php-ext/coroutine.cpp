@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "process_loop.h"
 #include "server_object.h"
 
 namespace swkit::php {
@@ -130,19 +131,22 @@ ZEND_METHOD(Swoole_Coroutine, sleep) {
     zend_throw_error(nullptr, "API must be called in the coroutine");
     RETURN_THROWS();
   }
-  swkit::php::ServerState* s = swkit::php::running_server();
-  if (!s || !s->server || s->server->getWorkerId() < 0) {
+  if (!swkit::php::loop_available()) {
     zend_throw_error(nullptr,
-                     "Swoole\\Coroutine::sleep() needs the event loop of a server worker (swkit)");
+                     "Swoole\\Coroutine::sleep() needs an event loop: a process without a server, "
+                     "or a worker, task worker or user process of one (swkit)");
     RETURN_THROWS();
   }
   if (seconds < 0.001) seconds = 0.001;
   GC_ADDREF(fiber);
-  const int64_t id = s->server->after(seconds * 1000, [fiber](int64_t) {
-    zval v;
-    ZVAL_TRUE(&v);
-    swkit::php::resume_fiber(fiber, &v);
-  });
+  const int64_t id = swkit::php::loop_timer(
+      seconds * 1000,
+      [fiber](int64_t) {
+        zval v;
+        ZVAL_TRUE(&v);
+        swkit::php::resume_fiber(fiber, &v);
+      },
+      false);
   if (id < 0) {
     OBJ_RELEASE(fiber);
     RETURN_FALSE;

@@ -15,7 +15,7 @@
 
 #include "co_socket.h"
 #include "coroutine.h"
-#include "server_object.h"
+#include "process_loop.h"
 #include "state_object.h"
 #include "swkit/errors.h"
 
@@ -324,10 +324,11 @@ ZEND_METHOD(Swoole_Process, kill) {
   RETURN_TRUE;
 }
 
-// Swoole's async signal handler: $callback($signo) runs on the event loop of this process of a
-// started server (worker, task worker, user process) each time the signal arrives, never while
-// a callback blocks the loop; null removes it (the default action again). False with a warning
-// elsewhere (no event loop) and for the signals core keeps (SIGTERM, SIGWINCH, SIGIO).
+// Swoole's async signal handler: $callback($signo) runs on this process's event loop (a server
+// worker, task worker or user process; or the process's own loop outside a server, which
+// Event::wait() and the end of the script run) each time the signal arrives, never while a
+// callback blocks the loop; null removes it (the default action again). False with a warning in
+// a server's master or manager and, in server processes, for SIGTERM, SIGWINCH and SIGIO.
 ZEND_METHOD(Swoole_Process, signal) {
   zend_long signo;
   zend_fcall_info fci = empty_fcall_info;
@@ -337,14 +338,6 @@ ZEND_METHOD(Swoole_Process, signal) {
   Z_PARAM_OPTIONAL
   Z_PARAM_FUNC_OR_NULL(fci, fcc)
   ZEND_PARSE_PARAMETERS_END();
-  constexpr const char* kNoLoop =
-      "signal handlers run on the event loop of a server's worker, task worker or user process "
-      "only (swkit)";
-  swkit::php::ServerState* s = swkit::php::running_server();
-  if (!s || !s->server) {
-    php_error_docref(nullptr, E_WARNING, "%s", kNoLoop);
-    RETURN_FALSE;
-  }
   std::function<void(int)> fn;
   if (ZEND_FCI_INITIALIZED(fci)) {
     auto cb = std::make_shared<swkit::php::Callable>(&fci.function_name);
@@ -355,9 +348,11 @@ ZEND_METHOD(Swoole_Process, signal) {
       zval_ptr_dtor(&ret);
     };
   }
-  if (!s->server->onSignal(static_cast<int>(signo), std::move(fn))) {
-    if (s->server->getLastError() == swkit::kErrServerSendInMaster) {
-      php_error_docref(nullptr, E_WARNING, "%s", kNoLoop);
+  if (!swkit::php::loop_signal(static_cast<int>(signo), std::move(fn))) {
+    if (swkit::last_error() == swkit::kErrServerSendInMaster) {
+      php_error_docref(nullptr, E_WARNING,
+                       "signal handlers run in a process without a server or in worker, task "
+                       "worker and user processes of one (swkit; not in its master or manager)");
     } else {
       php_error_docref(nullptr, E_WARNING,
                        "signal %ld cannot be handled (SIGTERM, SIGWINCH and SIGIO are swkit's)",

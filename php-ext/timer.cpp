@@ -9,6 +9,7 @@
 
 #include "coroutine.h"
 #include "php_callable.h"
+#include "process_loop.h"
 #include "server_object.h"
 
 namespace swkit::php {
@@ -28,10 +29,9 @@ std::unordered_set<int64_t>& live_timers() {
   return ids;
 }
 
-swkit::Server* timer_server() {
-  ServerState* s = running_server();
-  return s && s->server ? s->server.get() : nullptr;
-}
+constexpr const char* kNoLoop =
+    "timers run in a process without a server or in worker, task worker and user processes of a "
+    "started server (swkit; a server's master and manager run no PHP timers)";
 
 }  // namespace
 
@@ -41,11 +41,8 @@ void timer_add(zend_long ms, zval* callable, uint32_t argc, zval* argv, bool rep
     php_error_docref(nullptr, E_WARNING, "Timer must be greater than or equal to 1");
     RETURN_FALSE;
   }
-  swkit::Server* srv = timer_server();
-  if (!srv || srv->getWorkerId() < 0) {
-    php_error_docref(nullptr, E_WARNING,
-                     "timers run in worker, task worker and user processes of a started server "
-                     "only (swkit)");
+  if (!loop_available()) {
+    php_error_docref(nullptr, E_WARNING, "%s", kNoLoop);
     RETURN_FALSE;
   }
   auto cb = std::make_shared<Callable>(callable, argc, argv);
@@ -68,17 +65,15 @@ void timer_add(zend_long ms, zval* callable, uint32_t argc, zval* argv, bool rep
     }
     zval_ptr_dtor(&ret);
   };
-  const int64_t id = repeat ? srv->tick(static_cast<double>(ms), std::move(fn))
-                            : srv->after(static_cast<double>(ms), std::move(fn));
+  const int64_t id = loop_timer(static_cast<double>(ms), std::move(fn), repeat);
   if (id < 0) RETURN_FALSE;
   live_timers().insert(id);
   RETURN_LONG(id);
 }
 
 bool timer_clear(zend_long id) {
-  swkit::Server* srv = timer_server();
-  if (!srv || live_timers().erase(id) == 0) return false;
-  return srv->clearTimer(id);
+  if (live_timers().erase(id) == 0) return false;
+  return loop_clear_timer(id);
 }
 
 bool timer_exists(zend_long id) {
@@ -86,28 +81,26 @@ bool timer_exists(zend_long id) {
 }
 
 bool timer_clear_all() {
-  swkit::Server* srv = timer_server();
-  if (!srv) return false;
   auto& ids = live_timers();
-  for (int64_t id : ids) srv->clearTimer(id);
+  for (int64_t id : ids) loop_clear_timer(id);
   ids.clear();
   return true;
 }
 
 bool defer(zval* callable) {
-  swkit::Server* srv = timer_server();
-  if (!srv || srv->getWorkerId() < 0) {
-    php_error_docref(nullptr, E_WARNING,
-                     "defer() runs in worker, task worker and user processes of a started server "
-                     "only (swkit)");
+  if (!loop_available()) {
+    php_error_docref(nullptr, E_WARNING, "%s", kNoLoop);
     return false;
   }
   auto cb = std::make_shared<Callable>(callable);
-  return srv->after(0, [cb](int64_t) {
-    zval ret;
-    cb->call(0, nullptr, &ret);
-    zval_ptr_dtor(&ret);
-  }) >= 0;
+  return loop_timer(
+             0,
+             [cb](int64_t) {
+               zval ret;
+               cb->call(0, nullptr, &ret);
+               zval_ptr_dtor(&ret);
+             },
+             false) >= 0;
 }
 
 }  // namespace swkit::php
@@ -121,10 +114,11 @@ ZEND_METHOD(Swoole_Event, defer) {
   RETURN_BOOL(swkit::php::defer(&fci.function_name));
 }
 
-// In a server process the loop is already running; outside one nothing can be pending (timers
-// and sockets exist only in server processes), so there is nothing to wait for.
+// Outside a server: runs this process's loop until no timer, watch or signal handler is left
+// (it runs again by itself when the script ends). In a server process its loop already runs.
 ZEND_METHOD(Swoole_Event, wait) {
   ZEND_PARSE_PARAMETERS_NONE();
+  swkit::php::loop_wait();
 }
 
 namespace swkit::php {

@@ -154,6 +154,20 @@ void EventLoop::run_posted() {
   for (auto& fn : work) fn();
 }
 
+uint64_t add_tracked_timer(EventLoop& loop, std::set<uint64_t>& live, double ms,
+                           std::function<void(int64_t)> fn, bool repeat) {
+  auto id = std::make_shared<uint64_t>(0);
+  *id = loop.add_timer(
+      ms,
+      [&live, fn = std::move(fn), id, repeat] {
+        if (!repeat) live.erase(*id);
+        fn(static_cast<int64_t>(*id));
+      },
+      repeat ? ms : 0);
+  live.insert(*id);
+  return *id;
+}
+
 void EventLoop::run_once(int timeout_ms) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];

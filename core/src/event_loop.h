@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 
 namespace swkit::detail {
@@ -85,5 +86,10 @@ class EventLoop {
 int64_t monotonic_us();
 // Wall clock in seconds, with microseconds.
 double wall_time();
+
+// A program's timer: its id stays in live until it has run (one-shot) or is cancelled by the
+// caller; fn gets the id. The bookkeeping of user timers (worker processes, swkit::Loop).
+uint64_t add_tracked_timer(EventLoop& loop, std::set<uint64_t>& live, double ms,
+                           std::function<void(int64_t)> fn, bool repeat);
 
 }  // namespace swkit::detail

@@ -336,16 +336,7 @@ void WorkerProcess::after_request() {
 }
 
 int64_t WorkerProcess::add_timer(double ms, Server::TimerHandler fn, bool repeat) {
-  auto id = std::make_shared<uint64_t>(0);
-  *id = loop_.add_timer(
-      ms,
-      [this, fn = std::move(fn), id, repeat] {
-        if (!repeat) user_timers_.erase(*id);
-        fn(static_cast<int64_t>(*id));
-      },
-      repeat ? ms : 0);
-  user_timers_.insert(*id);
-  return static_cast<int64_t>(*id);
+  return static_cast<int64_t>(add_tracked_timer(loop_, user_timers_, ms, std::move(fn), repeat));
 }
 
 bool WorkerProcess::add_watch(int fd, bool writable, std::function<void()> fn) {

@@ -40,7 +40,7 @@ echo $server->output();
 bool(true)
 int(0)
 
-Warning: Swoole\Timer::tick(): timers run in worker, task worker and user processes of a started server only (swkit) in %s on line 5
+Warning: Swoole\Timer::tick(): timers run in a process without a server or in worker, task worker and user processes of a started server (swkit; a server's master and manager run no PHP timers) in %s on line 5
 bool(false)
 bool(true)
 bool(true)

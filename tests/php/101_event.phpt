@@ -1,5 +1,5 @@
 --TEST--
-Swoole\Event::defer runs after the current callback in a worker; Event::wait returns at once outside a server
+Swoole\Event::defer runs after the current callback in a worker; Event::wait returns at once when nothing is pending
 --FILE--
 <?php
 require __DIR__ . '/include/server.inc';
@@ -35,5 +35,5 @@ now
 deferred
 int(0)
 
-Warning: Swoole\Event::defer(): defer() runs in worker, task worker and user processes of a started server only (swkit) in %s on line 5
+Warning: Swoole\Event::defer(): timers run in a process without a server or in worker, task worker and user processes of a started server (swkit; a server's master and manager run no PHP timers) in %s on line 5
 bool(false)

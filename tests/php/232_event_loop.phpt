@@ -1,0 +1,57 @@
+--TEST--
+Without a server: Swoole\Timer, Coroutine::sleep, Process::signal and exportSocket() coroutines run on the process's own loop, which Event::wait() runs until nothing is left and which runs again when the script ends
+--FILE--
+<?php
+Swoole\Timer::after(30, function () { echo "after 30 ms\n"; });
+$n = 0;
+Swoole\Timer::tick(5, function (int $id) use (&$n) {
+    if (++$n === 3) {
+        echo "tick x3\n";
+        Swoole\Timer::clear($id);
+    }
+});
+go(function () {
+    Swoole\Coroutine::sleep(0.01);
+    echo "coroutine woke\n";
+});
+var_dump(Swoole\Process::signal(10, function (int $signo) {
+    echo "signal $signo\n";
+    Swoole\Process::signal($signo, null);
+}));
+Swoole\Process::kill(getmypid(), 10);
+echo "main goes on\n";
+Swoole\Event::wait();
+echo "wait returned\n";
+
+// A child that answers through exportSocket() in a coroutine; the parent's coroutine waits on
+// its own end while the loop runs.
+$p = new Swoole\Process(function (Swoole\Process $p) {
+    $s = $p->exportSocket();
+    $s->send('from child ' . $s->recv());
+}, false, 2, true);
+$p->start();
+go(function () use ($p) {
+    $s = $p->exportSocket();
+    $s->send('ping');
+    $got = $s->recv(100, 5);
+    echo "coroutine got: $got\n";
+});
+echo "before wait\n";
+Swoole\Event::wait();
+Swoole\Process::wait();
+
+Swoole\Timer::after(10, function () { echo "timer at the end of the script\n"; });
+echo "script ends\n";
+?>
+--EXPECT--
+bool(true)
+main goes on
+signal 10
+coroutine woke
+tick x3
+after 30 ms
+wait returned
+before wait
+coroutine got: from child ping
+script ends
+timer at the end of the script
