@@ -847,7 +847,8 @@ ZEND_METHOD(Swoole_Server, close) {
 
 namespace {
 
-// The body of the methods that take one fd and answer true or false (exist, pause, resume).
+// The body of the methods that take one fd and answer true or false (exist, pause, resume,
+// confirm).
 template <typename Call>
 void fd_method(INTERNAL_FUNCTION_PARAMETERS, Call call) {
   zend_long fd;
@@ -892,7 +893,51 @@ ZEND_METHOD(Swoole_Server, protect) {
   RETURN_BOOL(s->server->protect(fd, is_protected));
 }
 
-// Any process, from shared memory: the seed's 15 fields, or false for a closed/unknown fd.
+// SWOOLE_BASE worker: sends $data and returns once it has all left (a warning and false in
+// SWOOLE_PROCESS mode).
+ZEND_METHOD(Swoole_Server, sendwait) {
+  zend_long fd;
+  zend_string* data;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+  Z_PARAM_LONG(fd)
+  Z_PARAM_STR(data)
+  ZEND_PARSE_PARAMETERS_END();
+  ServerState* s = running(ZEND_THIS);
+  if (!s) RETURN_FALSE;
+  if (s->server->mode() != swkit::Mode::Base) {
+    php_error_docref(nullptr, E_WARNING, "can't sendwait in SWOOLE_PROCESS mode");
+    swkit::set_last_error(swkit::kErrWrongOperation);
+    RETURN_FALSE;
+  }
+  RETURN_BOOL(s->server->sendwait(fd, std::string_view(ZSTR_VAL(data), ZSTR_LEN(data))));
+}
+
+// Worker: starts reading a connection held back by enable_delay_receive.
+ZEND_METHOD(Swoole_Server, confirm) {
+  fd_method(INTERNAL_FUNCTION_PARAM_PASSTHRU,
+            [](swkit::Server& srv, swkit::SessionId fd) { return srv.confirm(fd); });
+}
+
+// Any process, in shared memory: binds the connection to $uid for dispatch_mode 5 (not 0; between
+// -2147483648 and 4294967295, a negative one stored as its unsigned 32-bit value). Once.
+ZEND_METHOD(Swoole_Server, bind) {
+  zend_long fd;
+  zend_long uid;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+  Z_PARAM_LONG(fd)
+  Z_PARAM_LONG(uid)
+  ZEND_PARSE_PARAMETERS_END();
+  if (uid < INT32_MIN || uid > static_cast<zend_long>(UINT32_MAX)) {
+    zend_argument_value_error(2, "must be between -2147483648 and 4294967295");
+    RETURN_THROWS();
+  }
+  ServerState* s = running(ZEND_THIS);
+  if (!s) RETURN_FALSE;
+  RETURN_BOOL(s->server->bind(fd, static_cast<uint32_t>(uid)));
+}
+
+// Any process, from shared memory: the seed's 15 fields (and uid once bound), or false for a
+// closed/unknown fd.
 ZEND_METHOD(Swoole_Server, getClientInfo) {
   zend_long fd;
   zend_long reactor_id = -1;
@@ -923,6 +968,7 @@ ZEND_METHOD(Swoole_Server, getClientInfo) {
   add_assoc_long(return_value, "close_errno", info.close_errno);
   add_assoc_long(return_value, "recv_queued_bytes", info.recv_queued_bytes);
   add_assoc_long(return_value, "send_queued_bytes", info.send_queued_bytes);
+  if (info.uid != 0) add_assoc_long(return_value, "uid", info.uid);  // after bind(), as Swoole
 }
 
 // Any process: up to $find_count (at most 100) connected fds greater than $start_fd,

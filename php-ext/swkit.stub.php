@@ -90,6 +90,12 @@ namespace Swoole {
 
         public function protect(int $fd, bool $is_protected = true): bool {}
 
+        public function bind(int $fd, int $uid): bool {}
+
+        public function confirm(int $fd): bool {}
+
+        public function sendwait(int $fd, string $send_data): bool {}
+
         /** @implementation-alias Swoole\Server::exist */
         public function exists(int $fd): bool {}
 
@@ -362,6 +368,9 @@ namespace Swoole {
 
         /** @var string */
         public const OPTION_ENABLE_UNSAFE_EVENT = 'enable_unsafe_event';
+
+        /** @var string */
+        public const OPTION_ENABLE_DELAY_RECEIVE = 'enable_delay_receive';
 
         /** @var string */
         public const OPTION_MAX_WAIT_TIME = 'max_wait_time';

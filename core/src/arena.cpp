@@ -119,6 +119,7 @@ bool snapshot_connection(Arena& arena, uint32_t sid, ConnectionSnapshot& out) {
   out.owner_worker = c->owner_worker.load(std::memory_order_relaxed);
   out.close_errno = c->close_errno.load(std::memory_order_relaxed);
   out.is_protected = c->is_protected.load(std::memory_order_relaxed) != 0;
+  out.uid = c->uid.load(std::memory_order_relaxed);
   out.connect_time = c->connect_time.load(std::memory_order_relaxed);
   out.last_recv_us = c->last_recv_us.load(std::memory_order_relaxed);
   out.last_send_us = c->last_send_us.load(std::memory_order_relaxed);

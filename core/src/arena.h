@@ -159,6 +159,8 @@ struct ConnectionSlot {
   std::atomic<uint8_t> state{0};  // ConnState
   std::atomic<uint8_t> close_reason{0};
   std::atomic<uint8_t> is_protected{0};  // protect(): the heartbeat leaves it alone
+  std::atomic<uint32_t> uid{0};          // bind(): 0 = not bound
+  std::atomic<uint8_t> delayed{0};       // enable_delay_receive: not read until confirm()
   int32_t fd = -1;
   int32_t server_fd = -1;
   int32_t server_port = 0;
@@ -232,6 +234,7 @@ struct ConnectionSnapshot {
   int row, fd, server_fd, server_port, socket_type, reactor_id, remote_port, owner_worker,
       close_errno;
   bool is_protected;
+  uint32_t uid;
   char remote_ip[48];
   int64_t connect_time, last_recv_us, last_send_us, last_dispatch_us, recv_queued, send_queued;
 };

@@ -146,8 +146,11 @@ const std::unordered_map<std::string, Setter>& setters() {
       {"dispatch_mode",
        [](Config& c, auto& k, auto& v) {
          const long long m = int_in(k, v, 1, 10);
-         if (m > 4) {
-           refuse(k, "1 (round robin), 2 (fd modulo), 3 (idle worker) or 4 (ip modulo)", v);
+         if (m > 5) {
+           refuse(k,
+                  "1 (round robin), 2 (fd modulo), 3 (idle worker), 4 (ip modulo) or 5 (uid "
+                  "modulo)",
+                  v);
          }
          c.dispatch_mode = static_cast<int>(m);
        }},
@@ -178,6 +181,8 @@ const std::unordered_map<std::string, Setter>& setters() {
       // swkit always splits at each package_eof (docs/api-semantics.md), so both names set it.
       {"open_eof_split", [](Config& c, auto& k, auto& v) { c.open_eof_check = boolean(k, v); }},
       {"package_eof", [](Config& c, auto& k, auto& v) { c.package_eof = text(k, v, 1, 8); }},
+      {"enable_delay_receive",
+       [](Config& c, auto& k, auto& v) { c.enable_delay_receive = boolean(k, v); }},
       {"enable_unsafe_event",
        [](Config& c, auto& k, auto& v) { c.enable_unsafe_event = boolean(k, v); }},
       {"max_request",

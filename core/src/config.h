@@ -31,6 +31,7 @@ struct Config {
   bool open_eof_check = false;
   std::string package_eof = "\r\n";
   bool enable_unsafe_event = false;
+  bool enable_delay_receive = false;  // a new connection is read only after confirm()
   double max_wait_time = 3.0;
   // Heartbeat (seconds, 0 = off): a connection with nothing received for heartbeat_idle_time
   // is closed by its owner, checked every heartbeat_check_interval. Either one implies the

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -140,6 +141,8 @@ bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_s
   slot->close_errno.store(0, std::memory_order_relaxed);
   slot->close_reason.store(0, std::memory_order_relaxed);
   slot->is_protected.store(0, std::memory_order_relaxed);
+  slot->uid.store(0, std::memory_order_relaxed);
+  slot->delayed.store(cfg_.enable_delay_receive ? 1 : 0, std::memory_order_relaxed);
   const int64_t now = now_us();
   slot->connect_time.store(now / 1000000, std::memory_order_relaxed);
   slot->last_recv_us.store(0, std::memory_order_relaxed);
@@ -163,6 +166,10 @@ bool ConnectionSet::adopt(int fd, const ListenerInfo& listener, const sockaddr_s
   c.accepted_us = now;
   by_fd_[fd] = sid;
   loop_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t ev) { on_event(fd, ev); });
+  if (cfg_.enable_delay_receive) {
+    c.paused = true;  // read once confirm() resumes it
+    update_watch(c);
+  }
   host_.on_open(c);
   return true;
 }
@@ -322,6 +329,22 @@ void ConnectionSet::close(uint32_t session_id, bool reset) {
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
   begin_close(*c, reset ? CloseReason::Reset : CloseReason::Server, 0);
+}
+
+bool ConnectionSet::send_blocking(uint32_t session_id, std::string_view data) {
+  Connection* c = find(session_id);
+  if (!c || c->closing) return false;
+  c->out.append(data);
+  for (;;) {
+    write_to(*c);
+    if (c->closing) return c->out.empty() && c->reason != CloseReason::Error;
+    if (c->out_off >= c->out.size()) {
+      update_watch(*c);
+      return true;
+    }
+    pollfd p{c->fd, POLLOUT, 0};
+    if (poll(&p, 1, -1) < 0 && errno != EINTR) return false;
+  }
 }
 
 void ConnectionSet::set_paused(uint32_t session_id, bool paused) {

@@ -63,6 +63,9 @@ class ConnectionSet {
   bool adopt(int fd, const ListenerInfo& listener, const sockaddr_storage& peer);
   // Queues data; false when the session is not here or is closing.
   bool send(uint32_t session_id, std::string_view data);
+  // sendwait(): queues data and writes until the whole queue has left, waiting for the socket
+  // (blocking the caller's loop); false when the connection is gone or fails meanwhile.
+  bool send_blocking(uint32_t session_id, std::string_view data);
   // Server-side close: flushes queued output first unless reset.
   void close(uint32_t session_id, bool reset);
   // pause()/resume(): stop and restart reading a client (its output keeps flowing).

@@ -78,7 +78,14 @@ void ReactorThread::stop_and_join() {
 }
 
 int ReactorThread::pick_worker(const Connection& c, bool& claimed) {
-  return pick_worker(static_cast<uint32_t>(c.fd), s_.arena->connection(c.row)->remote_ip, claimed);
+  const ConnectionSlot* slot = s_.arena->connection(c.row);
+  if (s_.cfg.dispatch_mode == 5) {
+    // uid modulo once bind() has run; until then (and for unbound ones) fd modulo.
+    claimed = false;
+    const uint32_t uid = slot->uid.load(std::memory_order_relaxed);
+    return static_cast<int>((uid ? uid : static_cast<uint32_t>(c.fd)) % s_.cfg.worker_num);
+  }
+  return pick_worker(static_cast<uint32_t>(c.fd), slot->remote_ip, claimed);
 }
 
 int ReactorThread::pick_worker(uint32_t key, const char* ip, bool& claimed) {

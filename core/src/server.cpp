@@ -718,22 +718,67 @@ bool Server::resume(SessionId fd) {
   return w && valid_session(fd) && w->set_paused(static_cast<uint32_t>(fd), false);
 }
 
-bool Server::protect(SessionId fd, bool is_protected) {
-  if (fd <= 0 || fd > UINT32_MAX || !impl_->arena) {
+namespace {
+
+// The shared-memory row of an active session, or nullptr with the last error set.
+detail::ConnectionSlot* active_slot(detail::ServerImpl& s, SessionId fd) {
+  if (fd <= 0 || fd > UINT32_MAX || !s.arena) {
     set_last_error(kErrSessionNotExist);
-    return false;
+    return nullptr;
   }
   const auto sid = static_cast<uint32_t>(fd);
-  if (const int err = impl_->check_session(sid)) {
+  if (const int err = s.check_session(sid)) {
     set_last_error(err);
-    return false;
+    return nullptr;
   }
-  detail::ConnectionSlot* c = impl_->arena->connection(impl_->arena->session(sid).row.load());
+  detail::ConnectionSlot* c = s.arena->connection(s.arena->session(sid).row.load());
   if (!c || c->session_id.load(std::memory_order_acquire) != sid) {
     set_last_error(kErrSessionClosed);
+    return nullptr;
+  }
+  return c;
+}
+
+}  // namespace
+
+bool Server::protect(SessionId fd, bool is_protected) {
+  detail::ConnectionSlot* c = active_slot(*impl_, fd);
+  if (!c) return false;
+  c->is_protected.store(is_protected ? 1 : 0, std::memory_order_relaxed);
+  return true;
+}
+
+bool Server::sendwait(SessionId fd, std::string_view data) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && valid_session(fd) && w->send_wait(static_cast<uint32_t>(fd), data);
+}
+
+bool Server::confirm(SessionId fd) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  if (!w) return false;
+  detail::ConnectionSlot* c = active_slot(*impl_, fd);
+  if (!c) return false;
+  uint8_t delayed = 1;
+  if (!c->delayed.compare_exchange_strong(delayed, 0)) {
+    set_last_error(kErrWrongOperation);  // already read (confirmed, or no enable_delay_receive)
     return false;
   }
-  c->is_protected.store(is_protected ? 1 : 0, std::memory_order_relaxed);
+  return w->set_paused(static_cast<uint32_t>(fd), false);
+}
+
+bool Server::bind(SessionId fd, uint32_t uid) {
+  if (uid == 0) {
+    detail::log_warn("bind(): the uid must not be 0");
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  detail::ConnectionSlot* c = active_slot(*impl_, fd);
+  if (!c) return false;
+  uint32_t unbound = 0;
+  if (!c->uid.compare_exchange_strong(unbound, uid)) {
+    set_last_error(kErrWrongOperation);  // bound once already (Swoole: false)
+    return false;
+  }
   return true;
 }
 
@@ -769,6 +814,7 @@ bool Server::getClientInfo(SessionId fd, ClientInfo& out) const {
   out.recv_queued_bytes = snap.recv_queued;
   out.send_queued_bytes = snap.send_queued;
   out.worker_id = snap.owner_worker;
+  out.uid = snap.uid;
   return true;
 }
 

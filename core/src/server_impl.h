@@ -64,7 +64,8 @@ class ServerImpl {
 
   // True when onConnect/onClose are delivered (hash dispatch modes or enable_unsafe_event).
   bool connection_events_enabled() const {
-    return cfg.dispatch_mode == 2 || cfg.dispatch_mode == 4 || cfg.enable_unsafe_event;
+    return cfg.dispatch_mode == 2 || cfg.dispatch_mode == 4 || cfg.dispatch_mode == 5 ||
+           cfg.enable_unsafe_event;
   }
   // The index of the IPC pair whose master end the owner of a session reads (PROCESS mode):
   // reactor thread r polls the pairs j with j % reactor_num == r (Swoole's layout).

@@ -690,6 +690,24 @@ bool WorkerProcess::close(uint32_t sid, bool reset) {
   return to_owner(sid, reset ? MsgType::ResetReq : MsgType::CloseReq);
 }
 
+bool WorkerProcess::send_wait(uint32_t sid, std::string_view data) {
+  ConnectionSlot* c = live_connection(sid);
+  if (!c) return false;
+  if (s_.mode != Mode::Base || !conns_ || !conns_->find(sid)) {
+    log_warn(
+        "sendwait(): session#{} is not a connection of this worker (sendwait works in BASE "
+        "mode, from the worker that owns the connection)",
+        sid);
+    set_last_error(kErrWrongOperation);
+    return false;
+  }
+  if (!conns_->send_blocking(sid, data)) {
+    set_last_error(kErrSessionClosed);
+    return false;
+  }
+  return true;
+}
+
 bool WorkerProcess::set_paused(uint32_t sid, bool paused) {
   return to_owner(sid, paused ? MsgType::PauseReq : MsgType::ResumeReq);
 }

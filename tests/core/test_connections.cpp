@@ -220,3 +220,52 @@ TEST_CASE("stats() counts connections, requests and bytes", "[stats]") {
       5s));
   CHECK(idle == 1);
 }
+
+TEST_CASE("enable_delay_receive holds a connection's data until confirm", "[confirm]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode,
+                        .settings = {{"worker_num", 1LL}, {"enable_delay_receive", true}},
+                        .customize = [](Server& s, const EventChannel& ev) {
+                          s.on("connect",
+                               Server::ConnectHandler([&ev](Server& srv, SessionId fd, int) {
+                                 // Confirmed 500 ms later: the data sent meanwhile waits in the
+                                 // socket.
+                                 srv.after(500, [&ev, &srv, fd](int64_t) {
+                                   const bool first = srv.confirm(fd);
+                                   const bool again = srv.confirm(fd);
+                                   ev.emit("confirmed " + std::to_string(fd) + " " +
+                                           std::to_string(first) + std::to_string(again));
+                                 });
+                               }));
+                        }});
+  Client c(server.port());
+  REQUIRE(c.send_all("echo held\n"));
+  CHECK_FALSE(c.recv_line(200ms));  // not read yet
+  const auto confirmed = server.events().wait_for("confirmed ", 10s);
+  REQUIRE(confirmed);
+  CHECK(split(*confirmed)[2] == "10");  // the first confirm() works, a second one is false
+  const auto reply = c.recv_line(10s);
+  REQUIRE(reply);
+  CHECK(reply->find(" held") != std::string::npos);
+  CHECK(c.call("echo next").find(" next") != std::string::npos);
+}
+
+TEST_CASE("sendwait writes everything before it returns, in BASE mode only", "[sendwait]") {
+  // 16 MiB: far beyond buffer_output_size (1 MiB here), which send() would refuse.
+  constexpr size_t kBytes = 16u << 20;
+  ServerProcess base(
+      {.mode = Mode::Base, .settings = {{"worker_num", 1LL}, {"buffer_output_size", 1LL << 20}}});
+  Client c(base.port());
+  CHECK(c.call("big " + std::to_string(kBytes)) == "err " + std::to_string(kErrDataLengthTooLarge));
+  REQUIRE(c.send_all("bigwait " + std::to_string(kBytes) + "\n"));
+  const std::string got = c.recv_exact(kBytes, 30s);
+  CHECK(got.size() == kBytes);
+  CHECK(got.find_first_not_of('x') == std::string::npos);
+  CHECK(c.recv_line(10s) == std::optional<std::string>("ok"));
+  CHECK(c.call("echo after").find(" after") != std::string::npos);
+
+  ServerProcess process({.settings = {{"worker_num", 1LL}}});
+  Client p(process.port());
+  CHECK(p.call("bigwait 10") == "err " + std::to_string(kErrWrongOperation));
+}

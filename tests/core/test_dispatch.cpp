@@ -79,3 +79,30 @@ TEST_CASE("dispatch_mode 3 skips a busy worker", "[dispatch]") {
   REQUIRE(done);
   CHECK(served_by(*done) == stuck_worker);
 }
+
+TEST_CASE("dispatch_mode 5 sends a bound connection's data to worker uid % worker_num",
+          "[dispatch][bind]") {
+  ServerProcess server({.settings = {{"worker_num", 4LL}, {"dispatch_mode", 5LL}}});
+  server.wait_workers(4);
+  std::vector<Client> clients;
+  for (int i = 0; i < 4; i++) clients.emplace_back(server.port());
+  for (int i = 0; i < 4; i++) {
+    Client& c = clients[i];
+    const std::string who = c.call("whoami");
+    const std::string sid = field(who, "fd");
+    // Before bind(): fd modulo, as mode 2.
+    CHECK(served_by(who) == std::stoi(field(who, "sock")) % 4);
+    const uint32_t uid = 1000 + static_cast<uint32_t>(i) * 7;  // workers 0, 3, 2, 1
+    CHECK(c.call("bind " + sid + " " + std::to_string(uid)) == "ok");
+    for (int k = 0; k < 4; k++) CHECK(served_by(c.call("echo bound")) == static_cast<int>(uid % 4));
+    CHECK(c.call("bind " + sid + " 5") == "err " + std::to_string(kErrWrongOperation));  // once
+    CHECK(field(c.call("info"), "uid") == std::to_string(uid));
+  }
+  // Another connection may bind this one (the table is shared); uid 0 and closed sessions fail.
+  Client other(server.port());
+  const std::string osid = field(other.call("whoami"), "fd");
+  CHECK(clients[0].call("bind " + osid + " 0") == "err " + std::to_string(kErrInvalidParams));
+  CHECK(clients[0].call("bind " + osid + " 4294967295") == "ok");
+  CHECK(served_by(other.call("echo x")) == static_cast<int>(4294967295u % 4));
+  CHECK(clients[0].call("bind 999999 3") == "err " + std::to_string(kErrSessionNotExist));
+}

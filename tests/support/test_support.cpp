@@ -300,13 +300,13 @@ void install_command_server(Server& server, const EventChannel& events) {
                     "remote_ip=%s remote_port=%d server_port=%d server_fd=%d socket_fd=%d "
                     "socket_type=%d reactor_id=%d connect_time=%lld last_time=%lld "
                     "last_recv_time=%.6f last_send_time=%.6f last_dispatch_time=%.6f "
-                    "close_errno=%d recv_queued_bytes=%lld send_queued_bytes=%lld",
+                    "close_errno=%d recv_queued_bytes=%lld send_queued_bytes=%lld uid=%u",
                     i.remote_ip.c_str(), i.remote_port, i.server_port, i.server_fd, i.socket_fd,
                     i.socket_type, i.reactor_id, static_cast<long long>(i.connect_time),
                     static_cast<long long>(i.last_time), i.last_recv_time, i.last_send_time,
                     i.last_dispatch_time, i.close_errno,
                     static_cast<long long>(i.recv_queued_bytes),
-                    static_cast<long long>(i.send_queued_bytes));
+                    static_cast<long long>(i.send_queued_bytes), i.uid);
       reply(buf);
     } else if (cmd == "stats") {
       const ServerStats st = s.stats();
@@ -341,6 +341,9 @@ void install_command_server(Server& server, const EventChannel& events) {
     } else if (cmd == "send" && args.size() >= 3) {
       const bool ok = s.send(std::stoll(args[1]), args[2] + "\n");
       reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "bind" && args.size() == 3) {
+      const bool ok = s.bind(std::stoll(args[1]), static_cast<uint32_t>(std::stoul(args[2])));
+      reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));
     } else if ((cmd == "pause" || cmd == "resume" || cmd == "protect" || cmd == "unprotect") &&
                args.size() == 2) {
       const SessionId other = std::stoll(args[1]);
@@ -365,6 +368,9 @@ void install_command_server(Server& server, const EventChannel& events) {
       std::abort();
     } else if (cmd == "big" && args.size() == 2) {
       const bool ok = s.send(fd, std::string(std::stoull(args[1]), 'x'));
+      reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "bigwait" && args.size() == 2) {
+      const bool ok = s.sendwait(fd, std::string(std::stoull(args[1]), 'x'));
       reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));
     } else if (cmd == "reload") {
       reply(s.reload(args.size() > 1 && args[1] == "task")

@@ -57,6 +57,7 @@ struct ClientInfo {
   int64_t recv_queued_bytes = 0;
   int64_t send_queued_bytes = 0;
   int worker_id = -1;  // the event worker that owns the session (swkit's addition)
+  uint32_t uid = 0;    // bind(); 0 when not bound
 };
 
 // Where a UDP datagram came from (Swoole's onPacket $clientInfo).
@@ -354,6 +355,19 @@ class Server {
   // Any process, in shared memory: a protected connection is never closed by the heartbeat.
   // False (1004/1005) for a closed session.
   bool protect(SessionId fd, bool is_protected = true);
+  // BASE-mode worker that owns the connection: writes data (after what is queued) and returns
+  // once all of it has left, waiting for the socket meanwhile (the worker serves nothing else
+  // until then). False with 509 elsewhere (PROCESS mode, another worker's connection), 1004 when
+  // the connection fails meanwhile.
+  bool sendwait(SessionId fd, std::string_view data);
+  // Worker. With enable_delay_receive a new connection is not read until confirm(fd) (usually
+  // in onConnect). False (509) when it is read already, 1004/1005 for a closed session.
+  bool confirm(SessionId fd);
+  // Any process, in shared memory: binds the connection to uid (not 0; a negative PHP uid is
+  // its 32-bit two's complement) so that dispatch_mode 5 sends its data to worker
+  // uid % worker_num from now on. Once per connection: false (509) when already bound, 505
+  // for uid 0, 1004/1005 for a closed session.
+  bool bind(SessionId fd, uint32_t uid);
   // Any process, from shared memory: whether the session is connected.
   bool exist(SessionId fd) const;
   // Any process, from shared memory. False (1004/1005) for a closed or unknown session.
