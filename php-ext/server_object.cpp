@@ -893,6 +893,26 @@ ZEND_METHOD(Swoole_Server, protect) {
   RETURN_BOOL(s->server->protect(fd, is_protected));
 }
 
+// Worker: $length bytes (0: the rest) of $filename from $offset, after what is queued; false
+// when the file cannot be read or the range is outside it.
+ZEND_METHOD(Swoole_Server, sendfile) {
+  zend_long fd;
+  zend_string* filename;
+  zend_long offset = 0;
+  zend_long length = 0;
+  ZEND_PARSE_PARAMETERS_START(2, 4)
+  Z_PARAM_LONG(fd)
+  Z_PARAM_STR(filename)
+  Z_PARAM_OPTIONAL
+  Z_PARAM_LONG(offset)
+  Z_PARAM_LONG(length)
+  ZEND_PARSE_PARAMETERS_END();
+  ServerState* s = running(ZEND_THIS);
+  if (!s) RETURN_FALSE;
+  RETURN_BOOL(
+      s->server->sendfile(fd, std::string(ZSTR_VAL(filename), ZSTR_LEN(filename)), offset, length));
+}
+
 // SWOOLE_BASE worker: sends $data and returns once it has all left (a warning and false in
 // SWOOLE_PROCESS mode).
 ZEND_METHOD(Swoole_Server, sendwait) {

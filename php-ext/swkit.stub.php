@@ -96,6 +96,8 @@ namespace Swoole {
 
         public function sendwait(int $fd, string $send_data): bool {}
 
+        public function sendfile(int $fd, string $filename, int $offset = 0, int $length = 0): bool {}
+
         /** @implementation-alias Swoole\Server::exist */
         public function exists(int $fd): bool {}
 

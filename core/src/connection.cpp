@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -63,6 +64,22 @@ void receive_datagrams(int fd, std::string& buf, int max, const DatagramHandler&
     }
     on(peer, std::string_view(buf.data(), static_cast<size_t>(n)));
   }
+}
+
+std::string pack_sendfile(const std::string& path, int64_t offset, int64_t length) {
+  std::string out(16, '\0');
+  std::memcpy(out.data(), &offset, 8);
+  std::memcpy(out.data() + 8, &length, 8);
+  return out + path;
+}
+
+bool unpack_sendfile(std::string_view payload, std::string& path, int64_t& offset,
+                     int64_t& length) {
+  if (payload.size() < 17) return false;
+  std::memcpy(&offset, payload.data(), 8);
+  std::memcpy(&length, payload.data() + 8, 8);
+  path.assign(payload.substr(16));
+  return true;
 }
 
 std::string pack_datagram(const sockaddr_storage& peer, std::string_view data) {
@@ -244,6 +261,10 @@ void ConnectionSet::read_from(Connection& c) {
 bool ConnectionSet::send(uint32_t session_id, std::string_view data) {
   Connection* c = find(session_id);
   if (!c || c->closing || c->close_after_flush) return false;
+  if (!c->later.empty()) {  // behind a file being sent
+    c->later.push_back(PendingOutput{std::string(data)});
+    return true;
+  }
   if (c->out.size() == c->out_off) {
     // Nothing queued: write straight away, queue only the rest.
     c->out.clear();
@@ -274,9 +295,57 @@ bool ConnectionSet::send(uint32_t session_id, std::string_view data) {
   return true;
 }
 
+bool ConnectionSet::refill(Connection& c) {
+  constexpr int64_t kFileChunk = 256 * 1024;
+  if (c.later.empty()) return false;
+  if (c.out_off == c.out.size()) {
+    c.out.clear();
+    c.out_off = 0;
+  }
+  PendingOutput& p = c.later.front();
+  if (p.file_fd < 0) {
+    c.out.append(p.data);
+    c.later.pop_front();
+    return true;
+  }
+  const size_t want = static_cast<size_t>(std::min(p.remaining, kFileChunk));
+  const size_t had = c.out.size();
+  c.out.resize(had + want);
+  ssize_t n;
+  do {
+    n = ::pread(p.file_fd, c.out.data() + had, want, p.offset);
+  } while (n < 0 && errno == EINTR);
+  c.out.resize(had + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+  if (n > 0) {
+    p.offset += n;
+    p.remaining -= n;
+  }
+  if (n <= 0 || p.remaining == 0) {
+    if (n < 0) log_warn("sendfile: read failed: {}", std::strerror(errno));
+    ::close(p.file_fd);
+    c.later.pop_front();
+  }
+  return true;
+}
+
+bool ConnectionSet::send_file(uint32_t session_id, const std::string& path, int64_t offset,
+                              int64_t length) {
+  Connection* c = find(session_id);
+  if (!c || c->closing || c->close_after_flush) return false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    log_warn("sendfile: session#{}: cannot open {}: {}", session_id, path, std::strerror(errno));
+    return false;
+  }
+  c->later.push_back(PendingOutput{{}, fd, offset, length});
+  write_to(*c);
+  return true;
+}
+
 void ConnectionSet::write_to(Connection& c) {
   size_t written = 0;
-  while (c.out_off < c.out.size()) {
+  for (;;) {
+    if (c.out_off == c.out.size() && !refill(c)) break;
     ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -301,7 +370,7 @@ void ConnectionSet::write_to(Connection& c) {
   }
   slot->send_queued_bytes.store(static_cast<int64_t>(c.out.size() - c.out_off),
                                 std::memory_order_relaxed);
-  if (c.out.empty() && c.close_after_flush) {
+  if (c.out.empty() && c.later.empty() && c.close_after_flush) {
     begin_close(c, c.reason == CloseReason::None ? CloseReason::Server : c.reason, 0);
     return;
   }
@@ -310,7 +379,7 @@ void ConnectionSet::write_to(Connection& c) {
 
 void ConnectionSet::update_watch(Connection& c) {
   if (c.closing) return;
-  const bool want_out = c.out_off < c.out.size();
+  const bool want_out = c.has_output();
   const uint32_t in = c.paused ? 0u : static_cast<uint32_t>(EPOLLIN | EPOLLRDHUP);
   loop_.modify(c.fd, in | (want_out ? static_cast<uint32_t>(EPOLLOUT) : 0u));
 }
@@ -318,7 +387,7 @@ void ConnectionSet::update_watch(Connection& c) {
 void ConnectionSet::close(uint32_t session_id, bool reset) {
   Connection* c = find(session_id);
   if (!c || c->closing) return;
-  if (!reset && c->out_off < c->out.size()) {
+  if (!reset && c->has_output()) {
     c->close_after_flush = true;
     c->reason = CloseReason::Server;
     update_watch(*c);
@@ -334,11 +403,15 @@ void ConnectionSet::close(uint32_t session_id, bool reset) {
 bool ConnectionSet::send_blocking(uint32_t session_id, std::string_view data) {
   Connection* c = find(session_id);
   if (!c || c->closing) return false;
-  c->out.append(data);
+  if (c->later.empty()) {
+    c->out.append(data);
+  } else {
+    c->later.push_back(PendingOutput{std::string(data)});
+  }
   for (;;) {
     write_to(*c);
-    if (c->closing) return c->out.empty() && c->reason != CloseReason::Error;
-    if (c->out_off >= c->out.size()) {
+    if (c->closing) return !c->has_output() && c->reason != CloseReason::Error;
+    if (!c->has_output()) {
       update_watch(*c);
       return true;
     }
@@ -387,6 +460,9 @@ void ConnectionSet::release(uint32_t session_id) {
   st.connection_num.fetch_sub(1, std::memory_order_relaxed);
   by_fd_.erase(c.fd);
   ::close(c.fd);
+  for (const PendingOutput& p : c.later) {
+    if (p.file_fd >= 0) ::close(p.file_fd);
+  }
   arena_.free_row(c.row);
   by_session_.erase(it);
 }
@@ -419,7 +495,7 @@ size_t ConnectionSet::close_idle(int64_t idle_us) {
     }
     const int64_t recv = arena_.connection(c.row)->last_recv_us.load(std::memory_order_relaxed);
     if (now - std::max(recv, c.accepted_us) > idle_us) {
-      idle.emplace_back(sid, c.out_off < c.out.size());
+      idle.emplace_back(sid, c.has_output());
     }
   }
   for (const auto& [sid, reset] : idle) {

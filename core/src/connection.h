@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,14 @@
 
 namespace swkit::detail {
 
+// Output queued behind a file being sent: bytes, or a range of an open file (sendfile()).
+struct PendingOutput {
+  std::string data;
+  int file_fd = -1;
+  int64_t offset = 0;
+  int64_t remaining = 0;
+};
+
 struct Connection {
   int fd = -1;
   int row = -1;  // ConnectionSlot in the arena
@@ -27,6 +36,10 @@ struct Connection {
   std::string in;                 // received, not yet a complete packet
   std::string out;                // queued for the client
   size_t out_off = 0;
+  // Behind out, in order: set once a file is queued, so that later send()s stay after it. out
+  // is refilled from here as it drains (a file a chunk at a time).
+  std::deque<PendingOutput> later;
+  bool has_output() const { return out_off < out.size() || !later.empty(); }
   bool close_after_flush = false;
   bool closing = false;  // onClose pending: no more reads or writes
   bool paused = false;   // pause(): not read until resume()
@@ -63,6 +76,9 @@ class ConnectionSet {
   bool adopt(int fd, const ListenerInfo& listener, const sockaddr_storage& peer);
   // Queues data; false when the session is not here or is closing.
   bool send(uint32_t session_id, std::string_view data);
+  // sendfile(): queues length bytes of path from offset, after what is queued; read and written
+  // a chunk at a time as the socket drains. False when the file cannot be opened.
+  bool send_file(uint32_t session_id, const std::string& path, int64_t offset, int64_t length);
   // sendwait(): queues data and writes until the whole queue has left, waiting for the socket
   // (blocking the caller's loop); false when the connection is gone or fails meanwhile.
   bool send_blocking(uint32_t session_id, std::string_view data);
@@ -90,6 +106,8 @@ class ConnectionSet {
   void write_to(Connection& c);
   void begin_close(Connection& c, CloseReason reason, int err);
   void update_watch(Connection& c);
+  // Moves queued output from c.later into c.out (at most one file chunk); false when none.
+  bool refill(Connection& c);
 
   EventLoop& loop_;
   Arena& arena_;
@@ -107,6 +125,10 @@ std::string format_ip(const sockaddr_storage& addr, int* port);
 // busy port cannot starve the loop) and hands each on with its sender. buf is scratch space.
 using DatagramHandler = std::function<void(const sockaddr_storage& peer, std::string_view data)>;
 void receive_datagrams(int fd, std::string& buf, int max, const DatagramHandler& on);
+// A sendfile() request through worker IPC: offset and length, then the path.
+std::string pack_sendfile(const std::string& path, int64_t offset, int64_t length);
+bool unpack_sendfile(std::string_view payload, std::string& path, int64_t& offset, int64_t& length);
+
 // A datagram through worker IPC: the sender's address, then the data.
 std::string pack_datagram(const sockaddr_storage& peer, std::string_view data);
 bool unpack_datagram(std::string_view payload, sockaddr_storage& peer, std::string_view& data);

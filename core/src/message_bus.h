@@ -29,6 +29,7 @@ enum class MsgType : uint8_t {
   PauseReq = 11,     // worker -> reactor (or BASE owner): stop reading a client
   ResumeReq = 12,    // worker -> reactor (or BASE owner): read it again
   Packet = 13,       // reactor -> worker: a UDP datagram (pack_datagram), server_fd = its port
+  SendFile = 14,     // worker -> reactor (or BASE owner): offset, length (int64 each), path
 };
 
 // aux flags of Task/Finish messages.

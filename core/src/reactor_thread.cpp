@@ -237,6 +237,14 @@ void ReactorThread::on_pipe_message(const Message& m) {
     case MsgType::ResetReq:
       conns_.close(h.session_id, h.type == MsgType::ResetReq);
       break;
+    case MsgType::SendFile: {
+      std::string path;
+      int64_t offset = 0, length = 0;
+      if (unpack_sendfile(m.payload, path, offset, length)) {
+        conns_.send_file(h.session_id, path, offset, length);
+      }
+      break;
+    }
     case MsgType::CloseAck:
       conns_.release(h.session_id);
       break;

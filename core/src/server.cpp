@@ -748,6 +748,12 @@ bool Server::protect(SessionId fd, bool is_protected) {
   return true;
 }
 
+bool Server::sendfile(SessionId fd, const std::string& filename, int64_t offset, int64_t length) {
+  detail::WorkerProcess* w = runtime(*impl_);
+  return w && valid_session(fd) &&
+         w->send_file(static_cast<uint32_t>(fd), filename, offset, length);
+}
+
 bool Server::sendwait(SessionId fd, std::string_view data) {
   detail::WorkerProcess* w = runtime(*impl_);
   return w && valid_session(fd) && w->send_wait(static_cast<uint32_t>(fd), data);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -546,6 +547,14 @@ void WorkerProcess::on_pipe_message(const Message& m) {
     case MsgType::ResetReq:
       if (conns_) conns_->close(h.session_id, h.type == MsgType::ResetReq);
       break;
+    case MsgType::SendFile: {
+      std::string path;
+      int64_t offset = 0, length = 0;
+      if (conns_ && unpack_sendfile(m.payload, path, offset, length)) {
+        conns_->send_file(h.session_id, path, offset, length);
+      }
+      break;
+    }
     case MsgType::PauseReq:
     case MsgType::ResumeReq:
       if (conns_) conns_->set_paused(h.session_id, h.type == MsgType::PauseReq);
@@ -688,6 +697,52 @@ bool WorkerProcess::send(uint32_t sid, std::string_view data) {
 
 bool WorkerProcess::close(uint32_t sid, bool reset) {
   return to_owner(sid, reset ? MsgType::ResetReq : MsgType::CloseReq);
+}
+
+bool WorkerProcess::send_file(uint32_t sid, const std::string& path, int64_t offset,
+                              int64_t length) {
+  struct stat st {};
+  int err = 0;
+  if (::stat(path.c_str(), &st) != 0 || ::access(path.c_str(), R_OK) != 0) {
+    err = errno;
+  } else if (!S_ISREG(st.st_mode)) {
+    err = EINVAL;  // not a regular file
+  }
+  if (err) {
+    log_warn("sendfile(): {}: {}", path, std::strerror(err));
+    set_last_error(err);
+    return false;
+  }
+  if (offset < 0 || offset > st.st_size || length < 0 || length > st.st_size - offset) {
+    log_warn("sendfile(): offset {} / length {} outside {} ({} bytes)", offset, length, path,
+             static_cast<int64_t>(st.st_size));
+    set_last_error(kErrInvalidParams);
+    return false;
+  }
+  if (length == 0) length = st.st_size - offset;
+  ConnectionSlot* c = live_connection(sid);
+  if (!c) return false;
+  // An absolute path: the owner (a reactor thread or another worker) may not share our cwd.
+  std::string full = path;
+  if (full.empty() || full[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd)) full = std::string(cwd) + "/" + full;
+  }
+  const int reactor_id = c->reactor_id;
+  if (s_.mode == Mode::Base && conns_ && reactor_id == id_) {
+    if (!conns_->send_file(sid, full, offset, length)) {
+      set_last_error(kErrSessionClosed);
+      return false;
+    }
+  } else {
+    const int fd = s_.mode == Mode::Process ? reply_fd(s_.reply_pipe(sid, reactor_id))
+                                            : process_fd(reactor_id);
+    ipc_send(fd, make_head(MsgType::SendFile, sid, reactor_id, id_),
+             pack_sendfile(full, offset, length));
+  }
+  slot_.response_count.fetch_add(1, std::memory_order_relaxed);
+  s_.arena->stats().response_count.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 bool WorkerProcess::send_wait(uint32_t sid, std::string_view data) {

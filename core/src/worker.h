@@ -32,6 +32,7 @@ class WorkerProcess : public ConnectionHost {
   bool close(uint32_t sid, bool reset);
   bool set_paused(uint32_t sid, bool paused);
   bool send_wait(uint32_t sid, std::string_view data);
+  bool send_file(uint32_t sid, const std::string& path, int64_t offset, int64_t length);
   int64_t task(std::string_view data, int dst, Server::FinishHandler on_finish);
   // Waits for the results of tasks; results[i] stays empty for a timed-out task i.
   std::vector<std::optional<std::string>> task_wait(const std::vector<std::string_view>& tasks,

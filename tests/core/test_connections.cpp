@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include "test_support.h"
@@ -268,4 +269,39 @@ TEST_CASE("sendwait writes everything before it returns, in BASE mode only", "[s
   ServerProcess process({.settings = {{"worker_num", 1LL}}});
   Client p(process.port());
   CHECK(p.call("bigwait 10") == "err " + std::to_string(kErrWrongOperation));
+}
+
+TEST_CASE("sendfile streams a file range in order with what is sent around it", "[sendfile]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  // 5 MiB + 3: more than buffer_output_size (1 MiB here) and not a multiple of a chunk.
+  const std::string path = "/tmp/swkit-sendfile-" + std::to_string(getpid()) + ".bin";
+  std::string content(5 * (1u << 20) + 3, '\0');
+  for (size_t i = 0; i < content.size(); i++) content[i] = static_cast<char>('a' + i % 26);
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    REQUIRE(std::fwrite(content.data(), 1, content.size(), f) == content.size());
+    std::fclose(f);
+  }
+  struct Unlink {
+    std::string p;
+    ~Unlink() { std::remove(p.c_str()); }
+  } unlink_after{path};
+  ServerProcess server(
+      {.mode = mode, .settings = {{"worker_num", 2LL}, {"buffer_output_size", 1LL << 20}}});
+  Client c(server.port());
+  REQUIRE(c.send_all("sendfile " + path + " 0 0\n"));
+  CHECK(c.recv_exact(content.size(), 30s) == content);
+  CHECK(c.recv_line(10s) == std::optional<std::string>("ok"));  // the reply queued after it
+  REQUIRE(c.send_all("sendfile " + path + " 7 100\n"));
+  CHECK(c.recv_exact(100, 10s) == content.substr(7, 100));
+  CHECK(c.recv_line(10s) == std::optional<std::string>("ok"));
+  CHECK(c.call("echo x").find(" x") != std::string::npos);
+  CHECK(c.call("sendfile /no/such/file 0 0") == "err " + std::to_string(ENOENT));
+  CHECK(c.call("sendfile " + path + " " + std::to_string(content.size() + 1) + " 0") ==
+        "err " + std::to_string(kErrInvalidParams));
+  CHECK(c.call("sendfile " + path + " 0 " + std::to_string(content.size() + 1)) ==
+        "err " + std::to_string(kErrInvalidParams));
+  CHECK(c.call("sendfile /tmp 0 0") == "err " + std::to_string(EINVAL));
 }

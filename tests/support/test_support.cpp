@@ -369,6 +369,9 @@ void install_command_server(Server& server, const EventChannel& events) {
     } else if (cmd == "big" && args.size() == 2) {
       const bool ok = s.send(fd, std::string(std::stoull(args[1]), 'x'));
       reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "sendfile" && args.size() == 4) {
+      const bool ok = s.sendfile(fd, args[1], std::stoll(args[2]), std::stoll(args[3]));
+      reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));
     } else if (cmd == "bigwait" && args.size() == 2) {
       const bool ok = s.sendwait(fd, std::string(std::stoull(args[1]), 'x'));
       reply(ok ? "ok" : "err " + std::to_string(s.getLastError()));

@@ -49,7 +49,8 @@ class EventChannel {
 // "big N", "nodelay" (BASE mode: "nodelay=0|1", getsockopt TCP_NODELAY on socket_fd),
 // "pids", "shutdown", "reload [task]", "reloads", "winfo ID", "stop",
 // "taskwait DATA [TIMEOUT [DST]]", "task DATA [DST]", "taskcb DATA", "taskmulti TIMEOUT A B..",
-// "msg DST TEXT", "bind SID UID", "bigwait N" (sendwait() of N bytes, then a reply line). onTask
+// "msg DST TEXT", "bind SID UID", "bigwait N" (sendwait() of N bytes, then a reply line),
+// "sendfile PATH OFFSET LENGTH" (the file's bytes, then the reply line). onTask
 // answers "t<task worker>:<task id>:<src>:<data>" ("sleep:MS" sleeps first, "noreply" answers
 // nothing, "big:N" answers N bytes). Events on the channel: "start PORT MASTER MANAGER",
 // "workerstart ID PID", "connect SID WID", "close SID WID", "workererror ID PID CODE SIGNAL",

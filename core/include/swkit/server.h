@@ -355,6 +355,12 @@ class Server {
   // Any process, in shared memory: a protected connection is never closed by the heartbeat.
   // False (1004/1005) for a closed session.
   bool protect(SessionId fd, bool is_protected = true);
+  // Worker. Queues length bytes (0: to the end) of a regular file from offset, after what is
+  // queued for the client; the process that holds the socket reads and writes it a chunk at a
+  // time as the client takes it, so no size limit applies. False with the system's errno
+  // (ENOENT, EACCES...) or 505 (offset/length outside the file), 1004/1005 for a closed
+  // session. A relative path is taken from the caller's working directory.
+  bool sendfile(SessionId fd, const std::string& filename, int64_t offset = 0, int64_t length = 0);
   // BASE-mode worker that owns the connection: writes data (after what is queued) and returns
   // once all of it has left, waiting for the socket meanwhile (the worker serves nothing else
   // until then). False with 509 elsewhere (PROCESS mode, another worker's connection), 1004 when
