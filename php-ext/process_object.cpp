@@ -172,6 +172,10 @@ ZEND_METHOD(Swoole_Process, start) {
   }
   if (pid == 0) {
     swkit::php::process_run_body(Z_OBJ_P(ZEND_THIS), -1);
+    // A coroutine of the body may wait on the child's loop (exportSocket()->recv(), a sleep,
+    // a timer or a signal handler): run it to the end first, as Swoole's child does before it
+    // exits (the script's shutdown functions are the parent's and do not run here).
+    if (!EG(exception)) swkit::php::loop_wait();
     swkit::php::leave(0);
   }
   zend_update_property_long(swkit::php::process_ce, Z_OBJ_P(ZEND_THIS), ZEND_STRL("pid"), pid);

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,10 +36,39 @@ std::string lower(std::string_view s) {
 // Creates, binds and listens on a TCP socket (start() listens again with the final backlog).
 // Resolves port 0 to the port bound. On failure logs the system's error text and returns -1
 // (errno kept).
+int bind_unix_listener(const std::string& path, int& port, int backlog) {
+  sockaddr_un addr{};
+  if (path.empty() || path.size() >= sizeof addr.sun_path) {
+    log_error("bad unix socket path '{}' (1 to {} bytes)", path, sizeof addr.sun_path - 1);
+    errno = EINVAL;
+    return -1;
+  }
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  // A socket file left by an earlier run would make bind() fail: replace it (never another
+  // kind of file).
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+      ::listen(fd, backlog) < 0) {
+    const int err = errno;
+    log_error("bind/listen {} failed: {}", path, std::strerror(err));
+    ::close(fd);
+    errno = err;
+    return -1;
+  }
+  port = 0;
+  return fd;
+}
+
 int bind_listener(const std::string& host, int& port, int sock_type, int backlog) {
+  if (sock_type == kSockUnixStream) return bind_unix_listener(host, port, backlog);
   if (sock_type != kSockTcp && sock_type != kSockTcp6 && sock_type != kSockUdp &&
       sock_type != kSockUdp6) {
-    log_error("socket type {} is not supported yet (TCP, TCP6, UDP and UDP6 are)", sock_type);
+    log_error("socket type {} is not supported yet (TCP, TCP6, UDP, UDP6 and UNIX_STREAM are)",
+              sock_type);
     errno = EPROTONOSUPPORT;
     return -1;
   }
@@ -114,6 +144,13 @@ ServerImpl::ServerImpl(Server& api, std::string host, int port, Mode mode, int s
 
 ServerImpl::~ServerImpl() {
   close_listeners();
+  if (creator == getpid()) remove_unix_sockets();
+}
+
+void ServerImpl::remove_unix_sockets() {
+  for (auto& l : listeners) {
+    if (l->sock_type == kSockUnixStream && l->server_fd >= 0) ::unlink(l->host.c_str());
+  }
 }
 
 void ServerImpl::close_listeners(bool keep_udp) {
@@ -251,6 +288,7 @@ bool ServerImpl::start() {
   signal(SIGPIPE, SIG_IGN);
 
   const bool ok = run_master(*this);
+  remove_unix_sockets();
 
   for (auto* list : {&pipes, &result_pipes}) {
     for (auto& p : *list) {

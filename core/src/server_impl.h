@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <array>
 #include <memory>
@@ -80,6 +81,8 @@ class ServerImpl {
     }
     return *listeners[0];
   }
+  // Removes the files of the unix-socket ports (the master at shutdown; the creating process).
+  void remove_unix_sockets();
   // Closes the listening sockets: all of them (master at shutdown), or the TCP ones only
   // (children that do not accept keep the UDP sockets for sendto()).
   void close_listeners(bool keep_udp = false);
@@ -119,6 +122,7 @@ class ServerImpl {
   int worker_id = -1;
   bool started = false;
   std::vector<std::unique_ptr<Listener>> listeners;  // [0]: the primary port
+  pid_t creator = getpid();                          // the process that made the Server
   std::unique_ptr<Arena> arena;
   // One pair per process id (event workers, task workers, user processes), created before
   // any fork. pipes[i][1] is read by process i; a write to pipes[i][0] reaches it. pipes[i][0]

@@ -1,9 +1,14 @@
 // addListener() / swkit::Port: more listening ports, each with its own protocol settings and
 // handlers or the server's, in both modes.
 #include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "test_support.h"
@@ -130,7 +135,7 @@ TEST_CASE("addListener and Port::set refuse bad input with the reason", "[ports]
 
   CHECK(s.addListener("127.0.0.1", p->port()) == nullptr);
   CHECK(s.getLastError() == EADDRINUSE);
-  CHECK(s.addListener("/tmp/swkit-test.sock", 0, 5) == nullptr);  // SWOOLE_SOCK_UNIX_STREAM
+  CHECK(s.addListener("/tmp/swkit-test.sock", 0, 6) == nullptr);  // SWOOLE_SOCK_UNIX_DGRAM
   CHECK(s.getLastError() == EPROTONOSUPPORT);
   CHECK(s.addListener("not-an-address", 0) == nullptr);
   CHECK(s.getLastError() == EINVAL);
@@ -160,4 +165,59 @@ TEST_CASE("start needs a receive handler for every port", "[ports][settings]") {
   // The primary port has none and the server has none: refused before anything starts.
   CHECK_FALSE(s.start());
   CHECK(s.getLastError() == kErrInvalidParams);
+}
+
+namespace {
+
+// A line-based client over a unix stream socket, with bounded waits.
+class UnixClient {
+ public:
+  explicit UnixClient(const std::string& path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~UnixClient() { ::close(fd_); }
+  std::string call(const std::string& line) {
+    const std::string out = line + "\n";
+    REQUIRE(::send(fd_, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size()));
+    std::string got;
+    char ch;
+    pollfd p{fd_, POLLIN, 0};
+    while (poll(&p, 1, 10000) == 1 && ::recv(fd_, &ch, 1, 0) == 1 && ch != '\n') got += ch;
+    return got;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("a unix stream port serves like a TCP one and its file goes at shutdown", "[ports]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  const std::string path = "/tmp/swkit-ports-" + std::to_string(getpid()) + ".sock";
+  ServerProcess server({.mode = mode,
+                        .settings = {{"worker_num", 2LL}},
+                        .customize = [path](Server& s, const EventChannel& ev) {
+                          Port* p = s.addListener(path, 0, kSockUnixStream);
+                          ev.emit(p ? "unix " + std::to_string(p->port())
+                                    : "unix-failed " + std::to_string(s.getLastError()));
+                        }});
+  const auto line = server.events().wait_for("unix", 10s);
+  REQUIRE(line);
+  CHECK(*line == "unix 0");
+  UnixClient c(path);
+  CHECK(c.call("echo over unix").find(" over unix") != std::string::npos);
+  const std::string info = c.call("info");
+  CHECK(field(info, "socket_type") == "5");
+  CHECK(field(info, "server_port") == "0");
+  CHECK(field(info, "remote_ip") == "");
+  Client tcp(server.port());  // the primary port still serves
+  CHECK(tcp.call("echo tcp").find(" tcp") != std::string::npos);
+  CHECK(server.stop() == 0);
+  CHECK(::access(path.c_str(), F_OK) != 0);  // removed by the master
 }

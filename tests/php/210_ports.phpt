@@ -10,7 +10,7 @@ $s->set(['log_level' => SWOOLE_LOG_NONE]);
 $p = $s->addListener('127.0.0.1', 0, SWOOLE_SOCK_TCP);
 var_dump($p instanceof Swoole\Server\Port, $p->port > 0, $p->host, $p->type, $p->sock >= 0);
 var_dump($s->addListener('127.0.0.1', $p->port, SWOOLE_SOCK_TCP));
-var_dump($s->listen('/tmp/swkit-210.sock', 0, SWOOLE_SOCK_UNIX_STREAM));
+var_dump($s->listen('/tmp/swkit-210.sock', 0, SWOOLE_SOCK_UNIX_DGRAM));
 $p->set(['worker_num' => 4]);
 $p->set(['package_max_length' => 0]);
 var_dump($p->setting);

@@ -32,6 +32,9 @@ $p = new Swoole\Process(function (Swoole\Process $p) {
 $p->start();
 go(function () use ($p) {
     $s = $p->exportSocket();
+    // Late, so that the child's coroutine is surely waiting in recv() on the child's own loop,
+    // which the child runs before it exits.
+    Swoole\Coroutine::sleep(0.2);
     $s->send('ping');
     $got = $s->recv(100, 5);
     echo "coroutine got: $got\n";

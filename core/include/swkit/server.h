@@ -26,7 +26,13 @@ namespace swkit {
 enum class Mode { Base = 1, Process = 2 };
 
 // Swoole's socket type values (SWOOLE_SOCK_*).
-enum SockType : int { kSockTcp = 1, kSockUdp = 2, kSockTcp6 = 3, kSockUdp6 = 4 };
+enum SockType : int {
+  kSockTcp = 1,
+  kSockUdp = 2,
+  kSockTcp6 = 3,
+  kSockUdp6 = 4,
+  kSockUnixStream = 5,  // host is the socket's path; port is ignored (0)
+};
 
 // Swoole's worker status values (SWOOLE_WORKER_*).
 enum WorkerStatus : int { kWorkerBusy = 1, kWorkerIdle = 2, kWorkerExit = 3 };
@@ -232,7 +238,9 @@ class Server {
 
   // Before start. Listens on one more address (Swoole's addListener/listen): binds at once, so
   // port 0 is resolved when this returns (Port::port()). sock_type: kSockTcp, kSockTcp6,
-  // kSockUdp or kSockUdp6 (unix sockets and SSL are not built yet: EPROTONOSUPPORT). Returns
+  // kSockUdp, kSockUdp6 or kSockUnixStream (host = the path; a stale socket file there is
+  // replaced, and the master removes it at shutdown). Unix datagram sockets and SSL are not
+  // built yet: EPROTONOSUPPORT. Returns
   // nullptr with the last error set (the system's errno, e.g. EADDRINUSE) when the address
   // cannot be bound. The Port lives as long as the Server.
   Port* addListener(const std::string& host, int port, int sock_type = kSockTcp);
