@@ -75,11 +75,17 @@ bool loop_signal(int signo, std::function<void(int)> fn) {
 bool loop_available() {
   swkit::Server* srv = server_here();
   if (!srv) return true;
-  // Probe: the master and the manager refuse with 9009.
-  const int64_t id = srv->after(60000, [](int64_t) {});
-  if (id < 0) return false;
-  srv->clearTimer(id);
-  return true;
+  // A process's role never changes after its fork: probe once per process (the master and the
+  // manager refuse a timer with 9009), not on every timer or socket wait.
+  static pid_t probed = 0;
+  static bool available = false;
+  if (probed != getpid()) {
+    const int64_t id = srv->after(60000, [](int64_t) {});
+    available = id >= 0;
+    if (available) srv->clearTimer(id);
+    probed = getpid();
+  }
+  return available;
 }
 
 void loop_wait() {

@@ -581,7 +581,8 @@ bool server_on(zend_object* obj, zend_string* name, zval* callable) {
 }  // namespace swkit::php
 
 // Before start. Values map onto core's settings as bool, int, float or string; a setting core
-// refuses (unknown key, out of range, not implemented yet) is a warning naming it, and the call
+// refuses (unknown key, out of range, a Swoole key swkit does not build) is a warning naming it,
+// and the call
 // changes nothing.
 ZEND_METHOD(Swoole_Server, set) {
   zval* zset;

@@ -23,7 +23,7 @@ $server = SwkitServer::start(<<<'PHP'
 <?php
 $server = new Swoole\Server('127.0.0.1', __PORT__, SWOOLE_BASE);
 $server->set(['worker_num' => 1, 'enable_coroutine' => true, 'log_level' => SWOOLE_LOG_ERROR]);
-$process = new Swoole\Process(function () { sleep(100); }, false, 2);
+$process = new Swoole\Process(function () {}, false, 2);  // never started: only its pipe is used
 $server->on('workerStart', function (Swoole\Server $server) use ($process) {
     $socket = $process->exportSocket();
     echo "waiting\n";

@@ -27,14 +27,14 @@ echo "wait returned\n";
 // its own end while the loop runs.
 $p = new Swoole\Process(function (Swoole\Process $p) {
     $s = $p->exportSocket();
+    // The child's coroutine always suspends here, so its body returns with the coroutine still
+    // waiting: the child must run its own loop before it exits to answer at all.
+    Swoole\Coroutine::sleep(0.01);
     $s->send('from child ' . $s->recv());
 }, false, 2, true);
 $p->start();
 go(function () use ($p) {
     $s = $p->exportSocket();
-    // Late, so that the child's coroutine is surely waiting in recv() on the child's own loop,
-    // which the child runs before it exits.
-    Swoole\Coroutine::sleep(0.2);
     $s->send('ping');
     $got = $s->recv(100, 5);
     echo "coroutine got: $got\n";
