@@ -98,13 +98,16 @@ TEST_CASE("pause() stops reading a client and resume() reads it again", "[connec
   Client other(server.port());
   const std::string sid = session_of(paused);
   REQUIRE(other.call("pause " + sid) == "ok");
-  REQUIRE(paused.send_all("echo later\n"));
-  CHECK_FALSE(paused.recv_line(500ms));  // not read while paused
-  // Output still flows to a paused client.
+  // pause() is asynchronous, as the seed says: it reaches the socket's owner (a reactor thread,
+  // or another worker in BASE mode) after it returns. A send() to the same client takes the same
+  // ordered channel, so once "pushed" arrives the owner has stopped reading. It also shows output
+  // still flows to a paused client.
   REQUIRE(other.call("send " + sid + " pushed") == "ok");
   auto pushed = paused.recv_line(5s);
   REQUIRE(pushed);
   CHECK(*pushed == "pushed");
+  REQUIRE(paused.send_all("echo later\n"));
+  CHECK_FALSE(paused.recv_line(500ms));  // not read while paused
   REQUIRE(other.call("resume " + sid) == "ok");
   auto reply = paused.recv_line(5s);
   REQUIRE(reply);

@@ -16,6 +16,11 @@ $server->on('receive', function (Swoole\Server $s, int $fd, int $reactorId, stri
     } elseif (str_starts_with($cmd, 'pause ') || str_starts_with($cmd, 'resume ')) {
         [$op, $other] = explode(' ', $cmd);
         $s->send($fd, var_export($s->$op((int) $other), true) . "\n");
+        // pause() is asynchronous (the seed says data may still arrive): a send() to the same
+        // client takes the same ordered channel to its reactor, so it tells the client when.
+        if ($op === 'pause') {
+            $s->send((int) $other, "paused\n");
+        }
     } elseif ($cmd === 'list') {
         $s->send($fd, json_encode($s->heartbeat(false)) . "\n");
     } elseif ($cmd === 'close') {
@@ -53,6 +58,7 @@ var_dump($server->waitOutput("close $idle_fd"));
 // pause(): a paused client is not read until resume().
 fwrite($busy, "pause $kept_fd\n");
 echo "pause: ", trim(swkit_read_until($busy, "\n")), "\n";
+echo "kept told: ", trim(swkit_read_until($kept, "\n")), "\n";
 fwrite($kept, "while paused\n");
 stream_set_timeout($kept, 0, 500000);
 echo "read while paused: ", var_export((string) fread($kept, 100), true), "\n";
@@ -89,6 +95,7 @@ closed: the idle one
 idle sees EOF: true
 bool(true)
 pause: true
+kept told: paused
 read while paused: ''
 resume: true
 after resume: fd %d
