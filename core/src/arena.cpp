@@ -36,7 +36,8 @@ Arena::Arena(int max_workers, int connection_table_size)
   const size_t stats_off = 0;
   const size_t reloads_off = align_up(stats_off + sizeof(StatsBlock), 64);
   const size_t workers_off = align_up(reloads_off + sizeof(ReloadHistory), 64);
-  const size_t conns_off = align_up(workers_off + sizeof(WorkerSlot) * max_workers, 64);
+  const size_t lanes_off = align_up(workers_off + sizeof(WorkerSlot) * max_workers, 64);
+  const size_t conns_off = align_up(lanes_off + sizeof(TaskLane) * max_workers, 64);
   const size_t free_off = align_up(conns_off + sizeof(ConnectionSlot) * table_size_, 64);
   const size_t sessions_off = align_up(free_off + sizeof(int32_t) * table_size_, 64);
   size_ = align_up(sessions_off + sizeof(SessionEntry) * kSessionListSize, 4096);
@@ -51,6 +52,8 @@ Arena::Arena(int max_workers, int connection_table_size)
   reloads_ = new (bytes + reloads_off) ReloadHistory();
   workers_ = reinterpret_cast<WorkerSlot*>(bytes + workers_off);
   for (int i = 0; i < max_workers_; i++) new (&workers_[i]) WorkerSlot();
+  lanes_ = reinterpret_cast<TaskLane*>(bytes + lanes_off);
+  for (int i = 0; i < max_workers_; i++) new (&lanes_[i]) TaskLane();
   connections_ = reinterpret_cast<ConnectionSlot*>(bytes + conns_off);
   for (int i = 0; i < table_size_; i++) new (&connections_[i]) ConnectionSlot();
   free_rows_ = reinterpret_cast<int32_t*>(bytes + free_off);

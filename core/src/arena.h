@@ -9,6 +9,8 @@
 //    the connection's owner (a reactor thread in PROCESS mode, the
 //    owning worker in BASE mode). Fixed fields are written before session_id is published with a
 //    release store; readers check session_id before and after copying (a seqlock in spirit).
+//  - TaskLane: one per event worker, handed between it and a task worker by its state word
+//    (task_lane.h).
 //  - SessionEntry: written under StatsBlock::session_lock when a session is allocated, then by
 //    the owner when it closes.
 #pragma once
@@ -91,6 +93,9 @@ struct alignas(64) WorkerSlot {
   // while its predecessor still serves waits until the predecessor hands the socket over, so
   // that two processes never read it at once (chunks of one message would be split).
   std::atomic<int32_t> read_owner{0};
+  // Task worker: 1 while it polls for the next task between tasks, so a blocked taskwait may
+  // hand it a task through shared memory (TaskLane) instead of its socket.
+  std::atomic<int32_t> lane_open{0};
   // Set by the master before it sends a command to this id: a task worker checks it between
   // tasks of one batch, so that a command never waits behind queued tasks.
   std::atomic<int32_t> command_pending{0};
@@ -100,6 +105,7 @@ struct alignas(64) WorkerSlot {
   std::atomic<int64_t> task_bytes_sent{0};
   std::atomic<int64_t> tasks_started{0};
   std::atomic<int64_t> task_bytes_started{0};
+  std::atomic<int64_t> lane_tasks{0};  // tasks this task worker took from a taskwait's lane
   // Task ids of this worker id, across its processes: a successor never reuses the id of a
   // task its predecessor sent, so a late result (it arrives on the id's socket, which outlives
   // the process) never matches a later taskwait/taskCo/callback.
@@ -151,6 +157,23 @@ struct ReloadHistory {
   ReloadRecord records[kReloadHistory];
 };
 
+// The taskwait fast lane of one event worker (task_lane.h): one task at a time, handed to a
+// task worker that is polling between tasks, and its answer handed back, without a system call
+// on either side. The sender writes the fields while the lane is Free; `state` publishes them.
+struct alignas(64) TaskLane {
+  static constexpr size_t kBytes = 8192 - 32;  // the payload and the answer (one at a time)
+  std::atomic<uint32_t> state{0};              // LaneState
+  std::atomic<uint32_t> waiter_sleeping{0};    // the sender sleeps in futex(state)
+  std::atomic<int32_t> target{-1};             // the task worker (absolute id) it is for
+  std::atomic<int32_t> claimer_pid{0};
+  std::atomic<int32_t> sender_pid{0};  // the event worker process that uses it
+  uint32_t task_id = 0;
+  uint32_t flags = 0;
+  uint32_t len = 0;
+  char data[kBytes];
+};
+static_assert(sizeof(TaskLane) == 8192);
+
 enum class ConnState : uint8_t { Free = 0, Active = 1, Closing = 2 };
 enum class CloseReason : uint8_t { None = 0, Client = 1, Server = 2, Reset = 3, Error = 4 };
 
@@ -199,6 +222,7 @@ class Arena {
   StatsBlock& stats() { return *stats_; }
   ReloadHistory& reloads() { return *reloads_; }
   WorkerSlot& worker(int id) { return workers_[id]; }
+  TaskLane& lane(int id) { return lanes_[id]; }
   int max_workers() const { return max_workers_; }
   ConnectionSlot* connection(int row) {
     return row >= 0 && row < table_size_ ? &connections_[row] : nullptr;
@@ -221,6 +245,7 @@ class Arena {
   ReloadHistory* reloads_ = nullptr;
   WorkerSlot* workers_ = nullptr;
   int max_workers_ = 0;
+  TaskLane* lanes_ = nullptr;  // one per worker id (only event workers send on theirs)
   ConnectionSlot* connections_ = nullptr;
   int table_size_ = 0;
   SessionEntry* sessions_ = nullptr;

@@ -1023,6 +1023,7 @@ std::optional<WorkerInfo> Server::getWorkerInfo(int id) const {
   info.last_exit_status = w.last_exit_status.load();
   info.start_time = w.start_time.load();
   info.backoff_until_ms = w.backoff_until_ms.load();
+  info.lane_tasks = w.lane_tasks.load();
   return info;
 }
 

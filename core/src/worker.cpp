@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include "log.h"
 
@@ -20,6 +21,9 @@ namespace {
 constexpr size_t kMaxTasksAtOnce = 1024;  // the seed's limit for taskWaitMulti/taskCo
 constexpr int64_t kTaskwaitSpinUs = 100;
 constexpr int64_t kTaskSpinUs = 50;
+// A task worker polling the lanes looks every microsecond or two: one that has not claimed a
+// posted taskwait within this is not on a CPU, and the socket serves better.
+constexpr int64_t kLaneClaimUs = 20;
 
 MessageHeader make_head(MsgType type, uint32_t sid, int reactor_id, int worker_id) {
   MessageHeader h{};
@@ -88,6 +92,8 @@ WorkerProcess::WorkerProcess(ServerImpl& s, int id)
 }
 
 WorkerProcess::~WorkerProcess() {
+  if (kind_ == ProcessKind::Event) lane_release(s_.arena->lane(id_));
+  slot_.lane_open.store(0, std::memory_order_seq_cst);
   conns_.reset();
   for (auto* cache : {&reply_fds_, &process_fds_, &result_fds_}) {
     for (auto& [key, fd] : *cache) ::close(fd);
@@ -147,33 +153,32 @@ int WorkerProcess::run() {
   const uint64_t max_message = static_cast<uint64_t>(
       std::max({s_.cfg.package_max_length, s_.cfg.buffer_output_size, 1LL << 31}));
   const int in_fd = s_.pipes[id_][1];
-  pipe_handler_ = [this, in_fd, max_message](uint32_t) {
+  receive_tasks_ = [this, in_fd, max_message] {
     int got = 0;
-    auto handle = [this, &got](const Message& m) {
-      got++;
-      on_pipe_message(m);
-    };
-    bus_.receive(in_fd, handle, 32, max_message);
-    if (kind_ != ProcessKind::Task || stopping_) return;
-    // A task worker that just answered is likely to get the next task soon (taskwait in a
-    // loop): send the answer now and poll for a short while before sleeping in epoll. Bounded,
-    // so an idle task worker costs nothing.
-    const int64_t until = monotonic_us() + kTaskSpinUs;
-    while (!stopping_ && monotonic_us() < until) {
-      bus_.flush_corked([this](int fd) { watch_writable(fd); });
-      got = 0;
-      bus_.receive(in_fd, handle, 32, max_message);
-      if (got == 0) __builtin_ia32_pause();
-    }
+    bus_.receive(
+        in_fd,
+        [this, &got](const Message& m) {
+          got++;
+          on_pipe_message(m);
+        },
+        32, max_message);
+    return got;
+  };
+  pipe_handler_ = [this](uint32_t) {
+    receive_tasks_();
+    if (kind_ == ProcessKind::Task && !polling_posted_) poll_for_tasks();
   };
   claim_pipe();
+  slot_.lane_open.store(0, std::memory_order_seq_cst);  // a killed predecessor may have left it
   if (kind_ == ProcessKind::Task && s_.cfg.task_ipc_mode == 3) {
     // Preemptive: every idle task worker waits on one queue; the kernel hands each datagram to
     // one reader. Tasks on this queue always fit one datagram (see task()).
     const int q = s_.task_queue[1];
     loop_.add(q, EPOLLIN | EPOLLEXCLUSIVE, [this, q, max_message](uint32_t) {
+      polls_after_tasks_ = false;  // this path goes back to epoll after its task
       bus_.receive(
           q, [this](const Message& m) { on_pipe_message(m); }, 1, max_message);
+      polls_after_tasks_ = true;
     });
   }
   if (conns_) {
@@ -470,25 +475,29 @@ void WorkerProcess::note_task_sent(size_t bytes) {
   slot_.task_bytes_sent.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
 }
 
-void WorkerProcess::run_task(const Message& m) {
-  const MessageHeader& h = *m.head;
+void WorkerProcess::run_task(uint32_t task_id, int src, uint32_t flags, std::string_view payload,
+                             TaskLane* lane) {
   // The results of the tasks before this one in the batch leave now: a slow task must not hold
   // back results that are ready (Swoole writes finish() at once).
   bus_.flush_corked([this](int fd) { watch_writable(fd); });
   slot_.tasks_started.fetch_add(1, std::memory_order_relaxed);
-  slot_.task_bytes_started.fetch_add(static_cast<int64_t>(m.payload.size()),
+  slot_.task_bytes_started.fetch_add(static_cast<int64_t>(payload.size()),
                                      std::memory_order_relaxed);
+  // While onTask runs, a taskwait must not wait for this worker to look at the lanes.
+  const bool lane_was_open = slot_.lane_open.exchange(0, std::memory_order_seq_cst) != 0;
   as_busy([&] {
-    current_task_ = CurrentTask{h.session_id, h.worker_id, h.aux};
+    current_task_ = CurrentTask{task_id, src, flags, lane};
     std::string storage;
     std::string_view data;
     std::optional<std::string> result;
-    if (unpack_task_payload(h.aux, m.payload, storage, data) && s_.cb.on_task) {
-      result = s_.cb.on_task(s_.api, static_cast<TaskId>(h.session_id), h.worker_id, data);
+    if (unpack_task_payload(flags, payload, storage, data) && s_.cb.on_task) {
+      result = s_.cb.on_task(s_.api, static_cast<TaskId>(task_id), src, data);
     }
     if (result) finish(*result);
+    if (current_task_->lane) lane_settle(*current_task_->lane, LaneState::NoResult);
     current_task_.reset();
   });
+  if (lane_was_open) slot_.lane_open.store(1, std::memory_order_seq_cst);
   if (s_.cfg.task_ipc_mode != 3) slot_.concurrency.fetch_sub(1, std::memory_order_relaxed);
   // A command sent meanwhile is answered now, not after the rest of this batch of tasks.
   if (slot_.command_pending.load(std::memory_order_relaxed) &&
@@ -496,6 +505,53 @@ void WorkerProcess::run_task(const Message& m) {
     answer_commands(s_, s_.control.child_end(id_), kCommandTaskWorker);
   }
   after_request();
+}
+
+// A task worker that just ran a task is likely to get the next one soon (taskwait in a loop):
+// it sends the answer now and polls its socket and the event workers' lanes for kTaskSpinUs
+// before it sleeps in epoll. While tasks keep coming, the next round of polling is posted to
+// the loop, so its other events (signals, commands, timers) are served between rounds and the
+// lane stays open; after a round without a task it closes. Bounded: an idle task worker costs
+// nothing.
+void WorkerProcess::poll_for_tasks() {
+  polling_posted_ = false;
+  slot_.lane_open.store(1, std::memory_order_seq_cst);
+  const int64_t until = monotonic_us() + kTaskSpinUs;
+  bool worked = false;
+  while (!stopping_ && monotonic_us() < until) {
+    bus_.flush_corked([this](int fd) { watch_writable(fd); });
+    if (receive_tasks_() + take_lane_tasks() > 0) {
+      worked = true;
+    } else {
+      __builtin_ia32_pause();
+    }
+  }
+  if (!stopping_ && !worked) {
+    // Closed, then one last look: a taskwait that posted before it saw the lane closed is
+    // either taken here or withdrawn by its sender (task_lane.h).
+    slot_.lane_open.store(0, std::memory_order_seq_cst);
+    worked = take_lane_tasks() > 0;
+  }
+  if (stopping_) {
+    slot_.lane_open.store(0, std::memory_order_seq_cst);
+  } else if (worked) {
+    polling_posted_ = true;
+    loop_.post([this] { poll_for_tasks(); });
+  }
+}
+
+int WorkerProcess::take_lane_tasks() {
+  int taken = 0;
+  for (int e = 0; e < s_.event_workers() && !stopping_; e++) {
+    TaskLane& lane = s_.arena->lane(e);
+    uint32_t task_id = 0;
+    uint32_t flags = 0;
+    if (!lane_claim(lane, id_, lane_request_, task_id, flags)) continue;
+    slot_.lane_tasks.fetch_add(1, std::memory_order_relaxed);
+    run_task(task_id, e, flags, lane_request_, &lane);
+    taken++;
+  }
+  return taken;
 }
 
 void WorkerProcess::on_pipe_message(const Message& m) {
@@ -561,7 +617,7 @@ void WorkerProcess::on_pipe_message(const Message& m) {
       break;
     case MsgType::Task:
       if (kind_ == ProcessKind::Task) {
-        run_task(m);
+        run_task(m.head->session_id, m.head->worker_id, m.head->aux, m.payload, nullptr);
       } else {
         log_warn("{}#{}: a task reached a process that is not a task worker", kind_name(kind_),
                  id_);
@@ -831,7 +887,7 @@ int64_t WorkerProcess::task(std::string_view data, int dst, Server::FinishHandle
 // id, counters, and the write: batched, or at once with a deadline when deadline_us > 0 (the
 // caller blocks for the result). Returns the task id or -1 with the last error set.
 int64_t WorkerProcess::send_task(std::string_view data, int dst, uint32_t flags,
-                                 int64_t deadline_us) {
+                                 int64_t deadline_us, bool* via_lane) {
   const bool queue = s_.cfg.task_ipc_mode == 3 && dst < 0;
   std::string storage;
   std::string_view payload;
@@ -842,6 +898,13 @@ int64_t WorkerProcess::send_task(std::string_view data, int dst, uint32_t flags,
   MessageHeader h = make_head(MsgType::Task, task_id, -1, id_);
   h.aux = flags;
   note_task_sent(payload.size());
+  if (via_lane && !queue) {
+    TaskLane& lane = s_.arena->lane(id_);
+    *via_lane = lane_prepare(lane) &&
+                lane_post(lane, s_.arena->worker(target), target, task_id, flags, payload,
+                          std::min(deadline_us, monotonic_us() + kLaneClaimUs));
+    if (*via_lane) return task_id;
+  }
   const int fd = queue ? queue_fd() : process_fd(target);
   if (deadline_us == 0) {
     ipc_send(fd, h, payload);
@@ -867,9 +930,25 @@ std::vector<std::optional<std::string>> WorkerProcess::task_wait(
   }
   const int64_t deadline = monotonic_us() + static_cast<int64_t>(timeout * 1e6);
   std::unordered_map<uint32_t, size_t> waiting;
+  bool via_lane = false;
   for (size_t i = 0; i < tasks.size(); i++) {
-    const int64_t task_id = send_task(tasks[i], dst, kTaskWaiting, deadline);
+    const int64_t task_id =
+        send_task(tasks[i], dst, kTaskWaiting, deadline, tasks.size() == 1 ? &via_lane : nullptr);
     if (task_id >= 0) waiting[static_cast<uint32_t>(task_id)] = i;
+  }
+  if (via_lane) {
+    std::string answer;
+    const int64_t spin_until = std::min(deadline, monotonic_us() + kTaskwaitSpinUs);
+    switch (lane_wait(s_.arena->lane(id_), deadline, spin_until, answer)) {
+      case LaneOutcome::Answer:
+        results[0] = std::move(answer);
+        waiting.clear();
+        break;
+      case LaneOutcome::ViaPipe:  // too large for the lane: read below
+        break;
+      case LaneOutcome::NoAnswer:  // the deadline has passed: the loops below end at once
+        break;
+    }
   }
   const int in = s_.result_pipes[id_][1];
   auto collect = [&](const Message& m) {
@@ -941,18 +1020,25 @@ bool WorkerProcess::finish(std::string_view data) {
     set_last_error(kErrWrongOperation);
     return false;
   }
-  const CurrentTask& t = *current_task_;
+  CurrentTask& t = *current_task_;
   if (t.flags & kTaskNoReply || t.src < 0) {
     log_warn("finish(): task#{} is one-way (sent from outside an event worker)", t.id);
     set_last_error(kErrWrongOperation);
     return false;
   }
+  // The sender of a taskwait posts its next task as soon as it has this answer: the lane
+  // opens before the answer leaves, or that post would find it closed and take the socket.
+  if (polls_after_tasks_ && !stopping_) slot_.lane_open.store(1, std::memory_order_seq_cst);
+  // A second finish() of a lane task goes the socket way, and its sender drops it there.
+  TaskLane* lane = std::exchange(t.lane, nullptr);
+  if (lane && lane_answer(*lane, data)) return true;
   MessageHeader h = make_head(MsgType::Finish, t.id, -1, id_);
   h.aux = t.flags;
   if (t.flags & kTaskWaiting) {
     // The sender is blocked in taskwait: no batching.
     ipc_send_now(result_fd(t.src), h, data,
                  monotonic_us() + static_cast<int64_t>(s_.cfg.max_wait_time * 1e6));
+    if (lane) lane_settle(*lane, LaneState::DonePipe);  // too large for the lane
   } else {
     ipc_send(process_fd(t.src), h, data);
   }

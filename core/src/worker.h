@@ -18,6 +18,7 @@
 #include "event_loop.h"
 #include "message_bus.h"
 #include "server_impl.h"
+#include "task_lane.h"
 
 namespace swkit::detail {
 
@@ -53,6 +54,7 @@ class WorkerProcess : public ConnectionHost {
     uint32_t id;
     int src;
     uint32_t flags;
+    TaskLane* lane;  // the task came through the sender's lane: the answer goes back there
   };
 
   void on_open(Connection& c) override;
@@ -60,7 +62,11 @@ class WorkerProcess : public ConnectionHost {
   void on_closed(Connection& c) override;
 
   void on_pipe_message(const Message& m);
-  void run_task(const Message& m);
+  void run_task(uint32_t task_id, int src, uint32_t flags, std::string_view payload,
+                TaskLane* lane);
+  // Task worker: after a task, polls its socket and the lanes for the next one (bounded).
+  void poll_for_tasks();
+  int take_lane_tasks();
   // Runs a user callback with the slot marked BUSY (dispatch_mode 3 and task scheduling skip
   // busy processes; stats() counts idle ones).
   template <typename Fn>
@@ -70,7 +76,9 @@ class WorkerProcess : public ConnectionHost {
     slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
   }
   void note_task_sent(size_t bytes);
-  int64_t send_task(std::string_view data, int dst, uint32_t flags, int64_t deadline_us);
+  // via_lane (a single blocking taskwait): may hand the task over in the lane; says if it did.
+  int64_t send_task(std::string_view data, int dst, uint32_t flags, int64_t deadline_us,
+                    bool* via_lane = nullptr);
   void run_receive(uint32_t sid, int reactor_id, int server_fd, std::string_view data);
   void accept_ready(const Listener& listener);
   void read_datagrams(const Listener& listener);
@@ -114,6 +122,10 @@ class WorkerProcess : public ConnectionHost {
   bool pipe_claimed_ = false;
   uint64_t claim_timer_ = 0;
   EventLoop::IoHandler pipe_handler_;
+  std::function<int()> receive_tasks_;  // task worker: one non-blocking read of its socket
+  bool polling_posted_ = false;
+  bool polls_after_tasks_ = true;  // false while a task_ipc_mode 3 queue task runs
+  std::string lane_request_;
 
   // Tasks.
   std::optional<CurrentTask> current_task_;

@@ -407,7 +407,8 @@ void install_command_server(Server& server, const EventChannel& events) {
       reply("pid=" + std::to_string(info->pid) + " state=" + info->state + " generation=" +
             std::to_string(info->generation) + " respawns=" + std::to_string(info->respawns) +
             " requests=" + std::to_string(info->requests) + " status=" +
-            std::to_string(info->status) + " last_exit=" + std::to_string(info->last_exit_status));
+            std::to_string(info->status) + " last_exit=" + std::to_string(info->last_exit_status) +
+            " lane_tasks=" + std::to_string(info->lane_tasks));
     } else if (cmd == "stop") {
       reply(s.stop() ? "ok" : "err " + std::to_string(s.getLastError()));
     } else if (cmd == "taskwait" && args.size() >= 2) {
@@ -416,6 +417,17 @@ void install_command_server(Server& server, const EventChannel& events) {
       const auto r = s.taskwait(args[1], timeout, dst);
       reply(r ? "result " + (r->size() > 200 ? "len=" + std::to_string(r->size()) : *r)
               : "err " + std::to_string(s.getLastError()));
+    } else if (cmd == "taskwaits" && args.size() >= 3) {
+      // taskwaits TIMEOUT A B ...: one taskwait after the other in this callback (back to
+      // back, as a busy worker does); the results in order, "-" for a failed one.
+      std::string out = "results";
+      for (size_t i = 2; i < args.size(); i++) {
+        const auto r = s.taskwait(args[i], std::stod(args[1]));
+        out += " " + (!r                ? std::string("-")
+                      : r->size() > 200 ? "len=" + std::to_string(r->size())
+                                        : *r);
+      }
+      reply(out);
     } else if (cmd == "task" && args.size() >= 2) {
       const int dst = args.size() > 2 ? std::stoi(args[2]) : -1;
       const int64_t id = s.task(args[1], dst);

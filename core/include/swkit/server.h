@@ -122,6 +122,9 @@ struct WorkerInfo {
   int last_exit_status = 0;  // as waitpid() reported it
   int64_t start_time = 0;
   int64_t backoff_until_ms = 0;  // wall clock, while in BACKOFF
+  // Task worker: tasks it took from a blocked taskwait through shared memory rather than its
+  // socket (docs/tasks.md, "taskwait latency"); counted across the slot's processes.
+  int64_t lane_tasks = 0;
 };
 
 // One reload transaction (swkit): see docs/supervisor.md.

@@ -1,0 +1,180 @@
+// The taskwait lane's state machine (core/src/task_lane.h): a sender and a task worker handing
+// one task and its answer through shared memory, in real processes where it matters.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "arena.h"
+#include "event_loop.h"
+#include "task_lane.h"
+
+using namespace swkit::detail;
+
+namespace {
+
+constexpr int kSender = 0;  // an event worker id
+constexpr int kTarget = 1;  // a task worker id
+
+LaneState state_of(const TaskLane& lane) {
+  return static_cast<LaneState>(lane.state.load());
+}
+
+// Runs fn in a child process and returns its exit code (bounded by fn itself).
+template <typename Fn>
+int in_child(Fn fn) {
+  const pid_t pid = fork();
+  if (pid == 0) _exit(fn());
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+}  // namespace
+
+TEST_CASE("lane: a task worker that does not poll gets nothing; the sender withdraws", "[lane]") {
+  Arena arena(2, 16);
+  TaskLane& lane = arena.lane(kSender);
+  WorkerSlot& target = arena.worker(kTarget);
+  REQUIRE(lane_prepare(lane));
+  // Closed: not posted at all.
+  CHECK_FALSE(lane_post(lane, target, kTarget, 1, 0, "x", monotonic_us() + 1000));
+  CHECK(state_of(lane) == LaneState::Free);
+  // Open but nobody claims within the claim deadline: posted, then withdrawn.
+  target.lane_open.store(1);
+  CHECK_FALSE(lane_post(lane, target, kTarget, 2, 0, "x", monotonic_us() + 2000));
+  CHECK(state_of(lane) == LaneState::Free);
+  // Too large for the lane: the socket's job.
+  CHECK_FALSE(lane_post(lane, target, kTarget, 3, 0, std::string(TaskLane::kBytes + 1, 'x'),
+                        monotonic_us() + 2000));
+  CHECK(state_of(lane) == LaneState::Free);
+}
+
+TEST_CASE("lane: a task and its answer cross between two processes", "[lane]") {
+  Arena arena(2, 16);
+  TaskLane& lane = arena.lane(kSender);
+  WorkerSlot& target = arena.worker(kTarget);
+  target.lane_open.store(1);
+  const pid_t worker = fork();
+  if (worker == 0) {  // the task worker: answers 3 tasks, then a large answer goes "by pipe"
+    int answered = 0;
+    std::string request;
+    const int64_t give_up = monotonic_us() + 10'000'000;
+    while (answered < 4 && monotonic_us() < give_up) {
+      uint32_t id = 0, flags = 0;
+      if (!lane_claim(lane, kTarget, request, id, flags)) continue;
+      if (request == "big") {
+        if (lane_answer(lane, std::string(TaskLane::kBytes + 1, 'b'))) _exit(2);  // must not fit
+        lane_settle(lane, LaneState::DonePipe);
+      } else {
+        lane_answer(lane, "re:" + request + ":" + std::to_string(id) + ":" + std::to_string(flags));
+      }
+      answered++;
+    }
+    _exit(answered == 4 ? 0 : 1);
+  }
+  REQUIRE(lane_prepare(lane));
+  for (uint32_t i = 1; i <= 3; i++) {
+    const int64_t deadline = monotonic_us() + 5'000'000;
+    REQUIRE(lane_post(lane, target, kTarget, i, 7, "t" + std::to_string(i), deadline));
+    std::string answer;
+    // i == 3: sleeps on the state word at once, so the futex wake-up is what ends the wait.
+    const int64_t spin_until = i == 3 ? 0 : deadline;
+    REQUIRE(lane_wait(lane, deadline, spin_until, answer) == LaneOutcome::Answer);
+    CHECK(answer == "re:t" + std::to_string(i) + ":" + std::to_string(i) + ":7");
+    CHECK(state_of(lane) == LaneState::Free);
+  }
+  const int64_t deadline = monotonic_us() + 5'000'000;
+  REQUIRE(lane_post(lane, target, kTarget, 4, 0, "big", deadline));
+  std::string answer;
+  CHECK(lane_wait(lane, deadline, deadline, answer) == LaneOutcome::ViaPipe);
+  CHECK(state_of(lane) == LaneState::Free);
+  int status = 0;
+  waitpid(worker, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+TEST_CASE("lane: an answer after the deadline is dropped, never seen by a later call", "[lane]") {
+  Arena arena(2, 16);
+  TaskLane& lane = arena.lane(kSender);
+  WorkerSlot& target = arena.worker(kTarget);
+  target.lane_open.store(1);
+  REQUIRE(lane_prepare(lane));
+  const pid_t claimer = fork();
+  if (claimer == 0) {
+    std::string request;
+    uint32_t id = 0, flags = 0;
+    const int64_t give_up = monotonic_us() + 5'000'000;
+    while (!lane_claim(lane, kTarget, request, id, flags) && monotonic_us() < give_up) {
+    }
+    usleep(300'000);  // past the sender's deadline
+    lane_answer(lane, "late");
+    _exit(state_of(lane) == LaneState::Free ? 0 : 1);  // dropped, lane free again
+  }
+  const int64_t deadline = monotonic_us() + 100'000;
+  REQUIRE(lane_post(lane, target, kTarget, 1, 0, "slow", monotonic_us() + 5'000'000));
+  std::string answer;
+  CHECK(lane_wait(lane, deadline, 0, answer) == LaneOutcome::NoAnswer);
+  CHECK(monotonic_us() >= deadline);
+  CHECK(state_of(lane) == LaneState::Abandoned);
+  CHECK_FALSE(lane_prepare(lane));  // the claimer is alive: not reusable yet
+  int status = 0;
+  waitpid(claimer, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  CHECK(answer.empty());
+  CHECK(lane_prepare(lane));
+}
+
+TEST_CASE("lane: no answer from onTask waits out the deadline", "[lane]") {
+  Arena arena(2, 16);
+  TaskLane& lane = arena.lane(kSender);
+  WorkerSlot& target = arena.worker(kTarget);
+  target.lane_open.store(1);
+  REQUIRE(lane_prepare(lane));
+  const pid_t claimer = fork();
+  if (claimer == 0) {
+    std::string request;
+    uint32_t id = 0, flags = 0;
+    const int64_t give_up = monotonic_us() + 5'000'000;
+    while (!lane_claim(lane, kTarget, request, id, flags) && monotonic_us() < give_up) {
+    }
+    lane_settle(lane, LaneState::NoResult);
+    _exit(0);
+  }
+  const int64_t deadline = monotonic_us() + 200'000;
+  REQUIRE(lane_post(lane, target, kTarget, 1, 0, "quiet", monotonic_us() + 5'000'000));
+  std::string answer;
+  CHECK(lane_wait(lane, deadline, deadline, answer) == LaneOutcome::NoAnswer);
+  CHECK(monotonic_us() >= deadline);  // as a taskwait on the socket would
+  CHECK(state_of(lane) == LaneState::Free);
+  waitpid(claimer, nullptr, 0);
+}
+
+TEST_CASE("lane: one holder at a time; a successor takes over what a dead one left", "[lane]") {
+  Arena arena(2, 16);
+  TaskLane& lane = arena.lane(kSender);
+  // A task worker that claims a task and dies (exited and reaped) ...
+  pid_t dead_claimer = fork();
+  if (dead_claimer == 0) _exit(0);
+  waitpid(dead_claimer, nullptr, 0);
+  // ... of a predecessor that dies holding the lane.
+  CHECK(in_child([&] {
+          if (!lane_prepare(lane)) return 1;
+          lane.target.store(kTarget);
+          lane.claimer_pid.store(dead_claimer);
+          lane.state.store(static_cast<uint32_t>(LaneState::Claimed));
+          return 0;
+        }) == 0);
+  // First look: the holder is gone, so this process takes the lane; the claimed task is
+  // abandoned, and since its claimer is gone too, the lane is freed at the next look.
+  lane_prepare(lane);
+  CHECK(lane.sender_pid.load() == getpid());
+  CHECK(lane_prepare(lane));
+  CHECK(state_of(lane) == LaneState::Free);
+  // While this process holds it, another may not use it; after release it may.
+  CHECK(in_child([&] { return lane_prepare(lane) ? 1 : 0; }) == 0);
+  lane_release(lane);
+  CHECK(in_child([&] { return lane_prepare(lane) ? 0 : 1; }) == 0);
+}
