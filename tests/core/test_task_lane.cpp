@@ -1,17 +1,23 @@
-// The taskwait lane's state machine (core/src/task_lane.h): a sender and a task worker handing
-// one task and its answer through shared memory, in real processes where it matters.
+// The taskwait lane (core/src/task_lane.h): its state machine, a sender and a task worker handing
+// one task and its answer through shared memory, in real processes where it matters; then the
+// lane inside a real server.
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "arena.h"
 #include "event_loop.h"
 #include "task_lane.h"
+#include "test_support.h"
 
 using namespace swkit::detail;
+using namespace swkit::test;
+using swkit::Mode;
 
 namespace {
 
@@ -177,4 +183,87 @@ TEST_CASE("lane: one holder at a time; a successor takes over what a dead one le
   CHECK(in_child([&] { return lane_prepare(lane) ? 1 : 0; }) == 0);
   lane_release(lane);
   CHECK(in_child([&] { return lane_prepare(lane) ? 0 : 1; }) == 0);
+}
+
+// Back-to-back taskwaits find the task worker polling between tasks and hand it the task
+// through shared memory (docs/tasks.md, "taskwait latency"); every path must still give each
+// call its own answer. Whether one call takes the lane depends on the task worker being on a
+// CPU at that moment, so the lane's use is checked over batches (for up to 30 s), its answers
+// always. These tests run alone (RUN_SERIAL in tests/CMakeLists.txt): with another test's
+// processes on the two CPUs, the scheduler tends to put a taskwait's two processes on one CPU,
+// where they take turns and the lane is never used (correctly: the socket serves then).
+namespace {
+// Runs batches of `n` back-to-back taskwaits until task worker `task_id` has taken one from the
+// lane (for up to 30 s); every answer is checked. Returns how many it took from the lane.
+long long taskwait_batches(Client& c, int task_id, int n) {
+  const auto lane_tasks = [&] {
+    return std::stoll(field(c.call("winfo " + std::to_string(task_id)), "lane_tasks"));
+  };
+  const long long before = lane_tasks();
+  long long now = before;
+  const auto give_up = std::chrono::steady_clock::now() + 30s;
+  for (int b = 0; now == before && std::chrono::steady_clock::now() < give_up; b++) {
+    std::string cmd = "taskwaits 5.0";
+    for (int i = 0; i < n; i++) cmd += " b" + std::to_string(b) + "d" + std::to_string(i);
+    const auto r = split(c.call(cmd, 60s));
+    REQUIRE(r.size() == static_cast<size_t>(n + 1));
+    for (int i = 0; i < n; i++) {
+      const std::string want = ":0:b" + std::to_string(b) + "d" + std::to_string(i);
+      INFO(r[i + 1]);  // t<task worker>:<task id>:<src worker>:<data>
+      REQUIRE(r[i + 1].size() > want.size());
+      CHECK(r[i + 1].compare(r[i + 1].size() - want.size(), want.size(), want) == 0);
+    }
+    now = lane_tasks();
+  }
+  return now - before;
+}
+}  // namespace
+
+TEST_CASE("back-to-back taskwaits take the shared-memory lane and each gets its own answer",
+          "[tasks][lane]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  ServerProcess server({.mode = mode, .settings = {{"worker_num", 1LL}, {"task_worker_num", 1LL}}});
+  Client c(server.port());
+  CHECK(taskwait_batches(c, 1, 300) > 0);
+}
+
+TEST_CASE("lane taskwaits: a timeout, no answer or a large answer leaks into no later call",
+          "[tasks][lane]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 1LL}}});
+  Client c(server.port());
+  // Each right after the previous one, so the task worker is likely polling the lane: the slow
+  // task times out (its late answer is dropped), "second" waits behind it, "noreply" gets
+  // nothing for its whole timeout, the 100,000-byte answer does not fit the lane.
+  const auto r =
+      split(c.call("taskwaits 1.0 warm sleep:1500 second noreply third big:100000 fourth", 30s));
+  REQUIRE(r.size() == 8);
+  CHECK(r[1].find(":warm") != std::string::npos);
+  CHECK(r[2] == "-");
+  CHECK(r[3].find(":second") != std::string::npos);
+  CHECK(r[4] == "-");
+  CHECK(r[5].find(":third") != std::string::npos);
+  CHECK(r[6] == "len=100000");
+  CHECK(r[7].find(":fourth") != std::string::npos);
+  // And the lane still works afterwards.
+  CHECK(taskwait_batches(c, 1, 100) > 0);
+}
+
+TEST_CASE("a task worker killed inside a lane task: the lane is usable again", "[tasks][lane]") {
+  ServerProcess server({.settings = {{"worker_num", 1LL}, {"task_worker_num", 1LL}}});
+  Client c(server.port());
+  // A stuck task: the taskwait gives up on it, the lane stays with its claimer.
+  const auto r = split(c.call("taskwaits 0.3 warm warm2 warm3 sleep:20000", 10s));
+  REQUIRE(r.size() == 5);
+  CHECK(r[4] == "-");
+  const std::string pid = field(c.call("winfo 1"), "pid");
+  REQUIRE(kill(std::stoi(pid), SIGKILL) == 0);
+  REQUIRE(eventually(
+      [&] {
+        const std::string info = c.call("winfo 1");
+        return field(info, "pid") != pid && field(info, "state") == "RUNNING";
+      },
+      10s));
+  // Once the killed claimer is reaped, the next taskwait frees the lane and it is used again.
+  CHECK(taskwait_batches(c, 1, 100) > 0);
 }
