@@ -1,12 +1,17 @@
 #include "port_object.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include "main/php_network.h"
 #include "server_object.h"
 #include "state_object.h"
+#include "swkit/errors.h"
 
 namespace swkit::php {
 
@@ -95,6 +100,50 @@ void port_sync(zend_object* obj) {
   zend_update_property_long(port_ce, obj, ZEND_STRL("sock"), p->port->fd());
 }
 
+void port_socket(zend_object* port_obj, zval* return_value) {
+  PortState* p = port_from(port_obj)->state;
+  // ext-sockets makes the object (socket_import_stream), so swkit does not link against it.
+  zval import;
+  ZVAL_STRING(&import, "socket_import_stream");
+  const bool have_sockets =
+      zend_hash_str_exists(CG(function_table), ZEND_STRL("socket_import_stream"));
+  if (!have_sockets) {
+    zval_ptr_dtor(&import);
+    php_error_docref(nullptr, E_WARNING,
+                     "getSocket() needs PHP's sockets extension (extension=sockets)");
+    RETURN_FALSE;
+  }
+  const int fd = p->port->socket();
+  port_sync(port_obj);
+  if (fd < 0) {
+    zval_ptr_dtor(&import);
+    const int err = swkit::last_error();
+    php_error_docref(nullptr, E_WARNING, "no listening socket for %s:%d in this process: %s",
+                     p->port->host().c_str(), p->port->port(), std::strerror(err));
+    RETURN_FALSE;
+  }
+  // A duplicate: freeing the \Socket must not close the server's listener (socket options
+  // set on it apply to the listener, which shares the open socket).
+  const int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  php_stream* stream = copy >= 0 ? php_stream_sock_open_from_socket(copy, nullptr) : nullptr;
+  if (!stream) {
+    if (copy >= 0) ::close(copy);
+    zval_ptr_dtor(&import);
+    php_error_docref(nullptr, E_WARNING, "getSocket(): %s", std::strerror(errno));
+    RETURN_FALSE;
+  }
+  zval zstream;
+  php_stream_to_zval(stream, &zstream);
+  const bool called =
+      call_user_function(nullptr, nullptr, &import, return_value, 1, &zstream) == SUCCESS;
+  zval_ptr_dtor(&zstream);  // the \Socket keeps its own reference to the stream
+  zval_ptr_dtor(&import);
+  if (!called || Z_TYPE_P(return_value) != IS_OBJECT) {
+    zval_ptr_dtor(return_value);
+    RETURN_FALSE;
+  }
+}
+
 void port_detach(zend_object* obj) {
   PortState* p = port_from(obj)->state;
   if (!p) return;
@@ -168,6 +217,13 @@ ZEND_METHOD(Swoole_Server_Port, on) {
                 swkit::php::connection_handler(p->server, ev, &p->callbacks[i]));
   }
   RETURN_TRUE;
+}
+
+// Any process where the socket is open (the master; BASE-mode workers): the seed's getSocket().
+ZEND_METHOD(Swoole_Server_Port, getSocket) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  if (!swkit::php::checked(ZEND_THIS)) RETURN_THROWS();
+  swkit::php::port_socket(Z_OBJ_P(ZEND_THIS), return_value);
 }
 
 // The callable given to on() for this port, or null (the server's runs then).

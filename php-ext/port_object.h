@@ -21,5 +21,10 @@ void port_create(zend_object* server, swkit::Port* port, bool primary, zval* out
 void port_sync(zend_object* port);
 // The server is being freed: the port's methods throw from now on.
 void port_detach(zend_object* port);
+// getSocket(): a \Socket (ext-sockets) on a duplicate of port's listening socket in
+// *return_value (the primary port is bound first if start() has not bound it), or false with a
+// warning (no ext-sockets, bind failure, not open in this process). The port object's
+// properties are refreshed.
+void port_socket(zend_object* port_obj, zval* return_value);
 
 }  // namespace swkit::php

@@ -619,6 +619,15 @@ ZEND_METHOD(Swoole_Server, getCallback) {
   RETURN_COPY(s->callbacks[ev]->value());
 }
 
+// The seed's getSocket(): a \Socket on the server's own port (bound now if start() has not).
+ZEND_METHOD(Swoole_Server, getSocket) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  ServerState* s = checked(ZEND_THIS);
+  if (!s) RETURN_THROWS();
+  swkit::php::port_socket(s->ports[0], return_value);
+  swkit::php::update_long(Z_OBJ_P(ZEND_THIS), "port", s->server->port());  // port 0 resolved
+}
+
 // Before start. The handler gets ($server, $data) (data as command() json-encoded it) and
 // returns a string.
 ZEND_METHOD(Swoole_Server, addCommand) {

@@ -65,6 +65,8 @@ namespace Swoole {
 
         public function getCallback(string $event_name): \Closure|string|null|array {}
 
+        public function getSocket(): \Socket|false {}
+
         public function addListener(string $host, int $port, int $sock_type): false|Server\Port {}
 
         /** @implementation-alias Swoole\Server::addListener */
@@ -506,6 +508,8 @@ namespace Swoole\Server {
         public function on(string $event_name, callable $callback): bool {}
 
         public function getCallback(string $event_name): \Closure|string|null|array {}
+
+        public function getSocket(): \Socket|false {}
     }
 }
 

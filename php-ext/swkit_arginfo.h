@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 1776c9974c6a200b7a5012ba592cc085c059b6b3 */
+ * Stub hash: f192bb2dc9baeba63241f16815685453b799123c */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_swoole_cpu_num, 0, 0, IS_LONG, 0)
 ZEND_END_ARG_INFO()
@@ -66,6 +66,9 @@ ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_OBJ_TYPE_MASK_EX(arginfo_class_Swoole_Server_getCallback, 0, 1, Closure, MAY_BE_STRING|MAY_BE_NULL|MAY_BE_ARRAY)
 	ZEND_ARG_TYPE_INFO(0, event_name, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_TYPE_MASK_EX(arginfo_class_Swoole_Server_getSocket, 0, 0, Socket, MAY_BE_FALSE)
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_OBJ_TYPE_MASK_EX(arginfo_class_Swoole_Server_addListener, 0, 3, Swoole\\Server\\Port, MAY_BE_FALSE)
@@ -431,6 +434,8 @@ ZEND_END_ARG_INFO()
 
 #define arginfo_class_Swoole_Server_Port_getCallback arginfo_class_Swoole_Server_getCallback
 
+#define arginfo_class_Swoole_Server_Port_getSocket arginfo_class_Swoole_Server_getSocket
+
 #define arginfo_class_Swoole_Coroutine_Socket___construct arginfo_class_Swoole_Connection_Iterator___construct
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_class_Swoole_Coroutine_Socket_recv, 0, 0, MAY_BE_STRING|MAY_BE_FALSE)
@@ -464,6 +469,7 @@ ZEND_METHOD(Swoole_Server, __construct);
 ZEND_METHOD(Swoole_Server, set);
 ZEND_METHOD(Swoole_Server, on);
 ZEND_METHOD(Swoole_Server, getCallback);
+ZEND_METHOD(Swoole_Server, getSocket);
 ZEND_METHOD(Swoole_Server, addListener);
 ZEND_METHOD(Swoole_Server, addProcess);
 ZEND_METHOD(Swoole_Server, addCommand);
@@ -563,6 +569,7 @@ ZEND_METHOD(Swoole_Server_Port, __construct);
 ZEND_METHOD(Swoole_Server_Port, set);
 ZEND_METHOD(Swoole_Server_Port, on);
 ZEND_METHOD(Swoole_Server_Port, getCallback);
+ZEND_METHOD(Swoole_Server_Port, getSocket);
 ZEND_METHOD(Swoole_Coroutine_Socket, __construct);
 ZEND_METHOD(Swoole_Coroutine_Socket, recv);
 ZEND_METHOD(Swoole_Coroutine_Socket, send);
@@ -593,6 +600,7 @@ static const zend_function_entry class_Swoole_Server_methods[] = {
 	ZEND_ME(Swoole_Server, set, arginfo_class_Swoole_Server_set, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server, on, arginfo_class_Swoole_Server_on, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server, getCallback, arginfo_class_Swoole_Server_getCallback, ZEND_ACC_PUBLIC)
+	ZEND_ME(Swoole_Server, getSocket, arginfo_class_Swoole_Server_getSocket, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server, addListener, arginfo_class_Swoole_Server_addListener, ZEND_ACC_PUBLIC)
 	ZEND_MALIAS(Swoole_Server, listen, addListener, arginfo_class_Swoole_Server_listen, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server, addProcess, arginfo_class_Swoole_Server_addProcess, ZEND_ACC_PUBLIC)
@@ -746,6 +754,7 @@ static const zend_function_entry class_Swoole_Server_Port_methods[] = {
 	ZEND_ME(Swoole_Server_Port, set, arginfo_class_Swoole_Server_Port_set, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server_Port, on, arginfo_class_Swoole_Server_Port_on, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server_Port, getCallback, arginfo_class_Swoole_Server_Port_getCallback, ZEND_ACC_PUBLIC)
+	ZEND_ME(Swoole_Server_Port, getSocket, arginfo_class_Swoole_Server_Port_getSocket, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };
 

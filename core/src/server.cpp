@@ -161,7 +161,7 @@ void ServerImpl::close_listeners(bool keep_udp) {
   }
 }
 
-bool ServerImpl::prepare_listeners() {
+bool ServerImpl::bind_primary() {
   Listener& primary = *listeners[0];
   primary.fd = bind_listener(host, port, sock_type, cfg.backlog);
   if (primary.fd < 0) {
@@ -170,6 +170,12 @@ bool ServerImpl::prepare_listeners() {
   }
   primary.server_fd = primary.fd;
   primary.port = port;
+  return true;
+}
+
+bool ServerImpl::prepare_listeners() {
+  Listener& primary = *listeners[0];
+  if (primary.fd < 0 && !bind_primary()) return false;  // else bound early by Port::socket()
   for (auto& l : listeners) {
     // Again for the ports added before set() gave the backlog (Linux updates it in place).
     if (!l->udp() && ::listen(l->fd, cfg.backlog) < 0) {
@@ -488,6 +494,18 @@ int Port::type() const {
   return listener_.sock_type;
 }
 int Port::fd() const {
+  return listener_.fd;
+}
+
+int Port::socket() {
+  if (listener_.fd < 0 && &listener_ == server_.listeners[0].get() && !server_.started &&
+      !server_.bind_primary()) {
+    return -1;
+  }
+  if (listener_.fd < 0) {
+    set_last_error(EBADF);  // closed in this process (a PROCESS-mode worker does not accept)
+    return -1;
+  }
   return listener_.fd;
 }
 

@@ -88,6 +88,7 @@ class ServerImpl {
   void close_listeners(bool keep_udp = false);
   // start(): binds the primary port, resolves each port's protocol and handlers. False (logged,
   // last error set) when a port cannot start.
+  bool bind_primary();  // the server's own port; start() does it unless Port::socket() did
   bool prepare_listeners();
 
   // The seed's reason start() refuses for a missing handler, or nullptr.
