@@ -619,6 +619,17 @@ ZEND_METHOD(Swoole_Server, getCallback) {
   RETURN_COPY(s->callbacks[ev]->value());
 }
 
+// Swoole 4's alias of Swoole\Event::defer() (the seed: gone since Swoole 5; kept so that older
+// code runs). Runs the callback on this process's loop after the current callback.
+ZEND_METHOD(Swoole_Server, defer) {
+  zend_fcall_info fci;
+  zend_fcall_info_cache fcc;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+  Z_PARAM_FUNC(fci, fcc)
+  ZEND_PARSE_PARAMETERS_END();
+  swkit::php::defer(&fci.function_name);
+}
+
 // The seed's getSocket(): a \Socket on the server's own port (bound now if start() has not).
 ZEND_METHOD(Swoole_Server, getSocket) {
   ZEND_PARSE_PARAMETERS_NONE();

@@ -153,6 +153,8 @@ namespace Swoole {
 
         public function after(int $ms, callable $callback, mixed ...$params): int|false {}
 
+        public function defer(callable $callback): void {}
+
         public function clearTimer(int $timer_id): bool {}
     }
 

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: f192bb2dc9baeba63241f16815685453b799123c */
+ * Stub hash: cd15b59a1ec35c328655396018ea93b382115394 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_swoole_cpu_num, 0, 0, IS_LONG, 0)
 ZEND_END_ARG_INFO()
@@ -230,6 +230,10 @@ ZEND_END_ARG_INFO()
 #define arginfo_class_Swoole_Server_tick arginfo_swoole_timer_tick
 
 #define arginfo_class_Swoole_Server_after arginfo_swoole_timer_tick
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Swoole_Server_defer, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, callback, IS_CALLABLE, 0)
+ZEND_END_ARG_INFO()
 
 #define arginfo_class_Swoole_Server_clearTimer arginfo_swoole_timer_exists
 
@@ -507,6 +511,7 @@ ZEND_METHOD(Swoole_Server, sendMessage);
 ZEND_METHOD(Swoole_Server, command);
 ZEND_METHOD(Swoole_Server, tick);
 ZEND_METHOD(Swoole_Server, after);
+ZEND_METHOD(Swoole_Server, defer);
 ZEND_METHOD(Swoole_Server, clearTimer);
 ZEND_METHOD(Swoole_Process, __construct);
 ZEND_METHOD(Swoole_Process, start);
@@ -642,6 +647,7 @@ static const zend_function_entry class_Swoole_Server_methods[] = {
 	ZEND_ME(Swoole_Server, command, arginfo_class_Swoole_Server_command, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server, tick, arginfo_class_Swoole_Server_tick, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server, after, arginfo_class_Swoole_Server_after, ZEND_ACC_PUBLIC)
+	ZEND_ME(Swoole_Server, defer, arginfo_class_Swoole_Server_defer, ZEND_ACC_PUBLIC)
 	ZEND_ME(Swoole_Server, clearTimer, arginfo_class_Swoole_Server_clearTimer, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };
