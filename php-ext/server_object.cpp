@@ -712,7 +712,7 @@ ZEND_METHOD(Swoole_Server, addProcess) {
 }
 
 // Before start. Binds at once ($port->port is the bound port, also for port 0). False with
-// Swoole's warning when the address cannot be bound or the type is not built yet (UDP, unix).
+// Swoole's warning when the address cannot be bound or the type is not built yet (SSL).
 ZEND_METHOD(Swoole_Server, addListener) {
   zend_string* host;
   zend_long port;
@@ -836,9 +836,15 @@ ZEND_METHOD(Swoole_Server, send) {
     if (ZEND_HANDLE_NUMERIC_STR(ZSTR_VAL(fd_str), ZSTR_LEN(fd_str), numeric)) {
       fd = static_cast<zend_long>(numeric);
     } else {
-      php_error_docref(nullptr, E_WARNING,
-                       "unix socket peers ('%s') are not supported by swkit yet", ZSTR_VAL(fd_str));
-      RETURN_FALSE;
+      // A unix datagram peer's path (onPacket's $clientInfo['address']): one datagram from
+      // the UNIX_DGRAM port $serverSocket (or the first one).
+      if (ZSTR_LEN(data) == 0) {
+        php_error_docref(nullptr, E_WARNING, "data is empty");
+        RETURN_FALSE;
+      }
+      RETURN_BOOL(s->server->sendto(std::string_view(ZSTR_VAL(fd_str), ZSTR_LEN(fd_str)), 0,
+                                    std::string_view(ZSTR_VAL(data), ZSTR_LEN(data)),
+                                    static_cast<int>(server_socket)));
     }
   }
   if (ZSTR_LEN(data) == 0) {

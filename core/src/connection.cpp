@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,6 +47,11 @@ std::string format_ip(const sockaddr_storage& addr, int* port) {
     const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
     inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
     if (port) *port = ntohs(a->sin6_port);
+  } else if (addr.ss_family == AF_UNIX) {
+    // A unix peer: its path (empty for an unbound or abstract socket), port 0.
+    const auto* a = reinterpret_cast<const sockaddr_un*>(&addr);
+    if (port) *port = 0;
+    return std::string(a->sun_path, strnlen(a->sun_path, sizeof a->sun_path));
   }
   return buf;
 }

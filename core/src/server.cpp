@@ -36,7 +36,7 @@ std::string lower(std::string_view s) {
 // Creates, binds and listens on a TCP socket (start() listens again with the final backlog).
 // Resolves port 0 to the port bound. On failure logs the system's error text and returns -1
 // (errno kept).
-int bind_unix_listener(const std::string& path, int& port, int backlog) {
+int bind_unix_listener(const std::string& path, int& port, int backlog, bool dgram) {
   sockaddr_un addr{};
   if (path.empty() || path.size() >= sizeof addr.sun_path) {
     log_error("bad unix socket path '{}' (1 to {} bytes)", path, sizeof addr.sun_path - 1);
@@ -49,10 +49,11 @@ int bind_unix_listener(const std::string& path, int& port, int backlog) {
   // kind of file).
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int fd =
+      ::socket(AF_UNIX, (dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
-      ::listen(fd, backlog) < 0) {
+      (!dgram && ::listen(fd, backlog) < 0)) {
     const int err = errno;
     log_error("bind/listen {} failed: {}", path, std::strerror(err));
     ::close(fd);
@@ -64,11 +65,15 @@ int bind_unix_listener(const std::string& path, int& port, int backlog) {
 }
 
 int bind_listener(const std::string& host, int& port, int sock_type, int backlog) {
-  if (sock_type == kSockUnixStream) return bind_unix_listener(host, port, backlog);
+  if (sock_type == kSockUnixStream || sock_type == kSockUnixDgram) {
+    return bind_unix_listener(host, port, backlog, sock_type == kSockUnixDgram);
+  }
   if (sock_type != kSockTcp && sock_type != kSockTcp6 && sock_type != kSockUdp &&
       sock_type != kSockUdp6) {
-    log_error("socket type {} is not supported yet (TCP, TCP6, UDP, UDP6 and UNIX_STREAM are)",
-              sock_type);
+    log_error(
+        "socket type {} is not supported yet (TCP, TCP6, UDP, UDP6, UNIX_STREAM and UNIX_DGRAM "
+        "are)",
+        sock_type);
     errno = EPROTONOSUPPORT;
     return -1;
   }
@@ -149,7 +154,7 @@ ServerImpl::~ServerImpl() {
 
 void ServerImpl::remove_unix_sockets() {
   for (auto& l : listeners) {
-    if (l->sock_type == kSockUnixStream && l->server_fd >= 0) ::unlink(l->host.c_str());
+    if (l->unix_socket() && l->server_fd >= 0) ::unlink(l->host.c_str());
   }
 }
 
@@ -702,11 +707,18 @@ bool Server::isTaskWorker() const {
 
 bool Server::sendto(std::string_view ip, int port, std::string_view data, int server_socket) {
   const std::string host(ip);
-  const bool v6 = host.find(':') != std::string::npos;
+  const bool unix_peer = !host.empty() && host[0] == '/';
+  const bool v6 = !unix_peer && host.find(':') != std::string::npos;
   sockaddr_storage addr{};
   socklen_t len = 0;
-  bool ok = port >= 1 && port <= 65535;
-  if (v6) {
+  bool ok = unix_peer || (port >= 1 && port <= 65535);
+  if (unix_peer) {
+    auto* a = reinterpret_cast<sockaddr_un*>(&addr);
+    a->sun_family = AF_UNIX;
+    ok = host.size() < sizeof a->sun_path;
+    if (ok) std::memcpy(a->sun_path, host.data(), host.size());
+    len = sizeof(sockaddr_un);
+  } else if (v6) {
     auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
     a->sin6_family = AF_INET6;
     a->sin6_port = htons(static_cast<uint16_t>(port));
@@ -724,7 +736,7 @@ bool Server::sendto(std::string_view ip, int port, std::string_view data, int se
     set_last_error(kErrInvalidParams);
     return false;
   }
-  const int want = v6 ? kSockUdp6 : kSockUdp;
+  const int want = unix_peer ? kSockUnixDgram : v6 ? kSockUdp6 : kSockUdp;
   const detail::Listener* from = nullptr;
   for (const auto& l : impl_->listeners) {
     if (l->fd < 0 || !l->udp()) continue;
@@ -734,11 +746,12 @@ bool Server::sendto(std::string_view ip, int port, std::string_view data, int se
     }
   }
   if (!from || from->sock_type != want) {
-    detail::log_warn("sendto(): {}", server_socket >= 0
-                                         ? "server_socket " + std::to_string(server_socket) +
-                                               " is not a UDP port for this address family"
-                                         : std::string(v6 ? "no UDP6 port to send from"
-                                                          : "no UDP port to send from"));
+    const char* kind = unix_peer ? "UNIX_DGRAM" : v6 ? "UDP6" : "UDP";
+    if (server_socket >= 0) {
+      detail::log_warn("sendto(): server_socket {} is not a {} port", server_socket, kind);
+    } else {
+      detail::log_warn("sendto(): no {} port to send from", kind);
+    }
     set_last_error(kErrInvalidParams);
     return false;
   }

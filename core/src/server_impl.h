@@ -51,7 +51,11 @@ struct Listener {
   Server::PacketHandler on_packet;
   std::unique_ptr<Port> api;
 
-  bool udp() const { return sock_type == kSockUdp || sock_type == kSockUdp6; }
+  // A datagram port (UDP, UDP6 or a unix datagram socket): onPacket, no connections.
+  bool udp() const {
+    return sock_type == kSockUdp || sock_type == kSockUdp6 || sock_type == kSockUnixDgram;
+  }
+  bool unix_socket() const { return sock_type == kSockUnixStream || sock_type == kSockUnixDgram; }
 
   ListenerInfo info() const { return ListenerInfo{server_fd, port, sock_type, &proto}; }
 };

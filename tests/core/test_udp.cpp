@@ -1,10 +1,13 @@
-// UDP ports: onPacket with the sender's address, sendto() from the workers, in both modes.
+// UDP and unix datagram ports: onPacket with the sender's address, sendto() from the workers, in
+// both modes.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstring>
@@ -186,4 +189,103 @@ TEST_CASE("sendto refuses what it cannot send and sends from a UDP port", "[udp]
   CHECK_THROWS_WITH(udp->on("receive", Server::PacketHandler(
                                            [](Server&, std::string_view, const PacketInfo&) {})),
                     Catch::Contains("receive"));
+}
+
+namespace {
+
+// A unix datagram socket bound to a path of its own (removed at the end), with bounded receives.
+class UnixDgramPeer {
+ public:
+  UnixDgramPeer() : path_("/tmp/swkit-udg-peer-" + std::to_string(getpid()) + ".sock") {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ::unlink(path_.c_str());
+    sockaddr_un a = address(path_);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~UnixDgramPeer() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  UnixDgramPeer(const UnixDgramPeer&) = delete;
+
+  const std::string& path() const { return path_; }
+  bool send_to(const std::string& to, const std::string& data) {
+    sockaddr_un a = address(to);
+    return ::sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a) ==
+           static_cast<ssize_t>(data.size());
+  }
+  std::string recv(std::chrono::milliseconds timeout = 5s) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return "";
+    char buf[65536];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  }
+
+ private:
+  static sockaddr_un address(const std::string& path) {
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::memcpy(a.sun_path, path.data(), std::min(path.size(), sizeof a.sun_path - 1));
+    return a;
+  }
+  std::string path_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("unix datagram ports: onPacket with the sender's path, answered by sendto(path)",
+          "[udp][ports][unix]") {
+  const Mode mode = GENERATE(Mode::Process, Mode::Base);
+  INFO(mode_name(mode));
+  const std::string path = "/tmp/swkit-udg-" + std::to_string(getpid()) + ".sock";
+  ServerProcess server(
+      {.mode = mode,
+       .settings = {{"worker_num", 2LL}},
+       .customize = [path](Server& s, const EventChannel& ev) {
+         Port* p = s.addListener(path, 0, kSockUnixDgram);
+         if (!p) {
+           ev.emit("udg-failed " + std::to_string(s.getLastError()));
+           return;
+         }
+         s.on("packet",
+              Server::PacketHandler([](Server& srv, std::string_view data, const PacketInfo& from) {
+                srv.sendto(from.address, from.port,
+                           "from=" + from.address + " port=" + std::to_string(from.port) +
+                               " got=" + std::string(data),
+                           from.server_socket);
+              }));
+         ev.emit("udg " + std::to_string(p->type()) + " " + std::to_string(p->port()));
+       }});
+  const auto line = server.events().wait_for("udg", 10s);
+  REQUIRE(line);
+  CHECK(*line == "udg 6 0");
+  UnixDgramPeer peer;
+  for (int i = 0; i < 20; i++) {
+    REQUIRE(peer.send_to(path, "d" + std::to_string(i)));
+    const std::string r = peer.recv();
+    CHECK(field(r, "from") == peer.path());
+    CHECK(field(r, "port") == "0");
+    CHECK(field(r, "got") == "d" + std::to_string(i));
+  }
+  // TCP on the primary port is untouched; the socket file goes with the server.
+  Client c(server.port());
+  CHECK(c.call("echo tcp").substr(3) == "tcp");
+  CHECK(server.stop() == 0);
+  CHECK(::access(path.c_str(), F_OK) != 0);
+}
+
+TEST_CASE("sendto(path) needs a unix datagram port", "[udp][unix][settings]") {
+  Server s("127.0.0.1", 0);
+  CHECK_FALSE(s.sendto("/tmp/nobody.sock", 0, "x"));
+  CHECK(s.getLastError() == kErrInvalidParams);
+  const std::string path = "/tmp/swkit-udg-direct-" + std::to_string(getpid()) + ".sock";
+  Port* p = s.addListener(path, 0, kSockUnixDgram);
+  REQUIRE(p != nullptr);
+  UnixDgramPeer peer;
+  REQUIRE(s.sendto(peer.path(), 0, "direct"));
+  CHECK(peer.recv() == "direct");
+  CHECK_FALSE(s.sendto(std::string(200, '/'), 0, "x"));  // longer than a socket path
+  CHECK(s.getLastError() == kErrInvalidParams);
 }

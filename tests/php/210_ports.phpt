@@ -10,7 +10,7 @@ $s->set(['log_level' => SWOOLE_LOG_NONE]);
 $p = $s->addListener('127.0.0.1', 0, SWOOLE_SOCK_TCP);
 var_dump($p instanceof Swoole\Server\Port, $p->port > 0, $p->host, $p->type, $p->sock >= 0);
 var_dump($s->addListener('127.0.0.1', $p->port, SWOOLE_SOCK_TCP));
-var_dump($s->listen('/tmp/swkit-210.sock', 0, SWOOLE_SOCK_UNIX_DGRAM));
+var_dump($s->listen('127.0.0.1', 0, SWOOLE_SOCK_TCP | SWOOLE_SSL));
 $p->set(['worker_num' => 4]);
 $p->set(['package_max_length' => 0]);
 var_dump($p->setting);
@@ -99,7 +99,7 @@ bool(true)
 Warning: Swoole\Server::addListener(): failed to listen server port[127.0.0.1:%d], Error: Address already in use[98] in %s on line %d
 bool(false)
 
-Warning: Swoole\Server::listen(): failed to listen server port[/tmp/swkit-210.sock:0], Error: Protocol not supported[93] in %s on line %d
+Warning: Swoole\Server::listen(): failed to listen server port[127.0.0.1:0], Error: Protocol not supported[93] in %s on line %d
 bool(false)
 
 Warning: Swoole\Server\Port::set(): 'worker_num' is not a port setting (set it on the server); a port takes: open_eof_check, open_eof_split, open_length_check, open_tcp_nodelay, package_body_offset, package_eof, package_length_offset, package_length_type, package_max_length in %s on line %d

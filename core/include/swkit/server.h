@@ -32,6 +32,7 @@ enum SockType : int {
   kSockTcp6 = 3,
   kSockUdp6 = 4,
   kSockUnixStream = 5,  // host is the socket's path; port is ignored (0)
+  kSockUnixDgram = 6,   // the same, datagrams (onPacket; PacketInfo::address is the sender's path)
 };
 
 // Swoole's worker status values (SWOOLE_WORKER_*).
@@ -241,9 +242,9 @@ class Server {
 
   // Before start. Listens on one more address (Swoole's addListener/listen): binds at once, so
   // port 0 is resolved when this returns (Port::port()). sock_type: kSockTcp, kSockTcp6,
-  // kSockUdp, kSockUdp6 or kSockUnixStream (host = the path; a stale socket file there is
-  // replaced, and the master removes it at shutdown). Unix datagram sockets and SSL are not
-  // built yet: EPROTONOSUPPORT. Returns
+  // kSockUdp, kSockUdp6, kSockUnixStream or kSockUnixDgram (host = the path; a stale socket file
+  // there is replaced, and the master removes it at shutdown). SSL is not built yet:
+  // EPROTONOSUPPORT. Returns
   // nullptr with the last error set (the system's errno, e.g. EADDRINUSE) when the address
   // cannot be bound. The Port lives as long as the Server.
   Port* addListener(const std::string& host, int port, int sock_type = kSockTcp);
@@ -353,7 +354,9 @@ class Server {
   bool send(SessionId fd, std::string_view data);
   // Worker, task worker, user process: one UDP datagram to ip:port from a UDP port of the
   // server: server_socket (PacketInfo::server_socket), or -1 for the first UDP (IPv4 ip) or UDP6
-  // (IPv6 ip) port. False with 505 (no such UDP port, bad ip or port) or the system's errno.
+  // (IPv6 ip) port. An ip starting with '/' is a unix datagram peer's path (port ignored), sent
+  // from a kSockUnixDgram port (Swoole's send($path, $data, $server_socket)). False with 505 (no
+  // such port, bad ip or port) or the system's errno.
   bool sendto(std::string_view ip, int port, std::string_view data, int server_socket = -1);
   // Worker. Closes a client; onClose fires in the worker that owns the connection.
   // reset=true drops data still queued for the client.
