@@ -19,6 +19,15 @@ using namespace swkit::test;
 
 namespace {
 
+// One datagram from fd, or "" after timeout.
+std::string recv_datagram(int fd, std::chrono::milliseconds timeout) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return "";
+  char buf[65536];
+  const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
 // A bound UDP socket on loopback (IPv4 or IPv6) with bounded receives.
 class UdpPeer {
  public:
@@ -40,14 +49,7 @@ class UdpPeer {
     return ::sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&a), length()) ==
            static_cast<ssize_t>(data.size());
   }
-  // One datagram, or "" after timeout.
-  std::string recv(std::chrono::milliseconds timeout = 5s) {
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return "";
-    char buf[65536];
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-  }
+  std::string recv(std::chrono::milliseconds timeout = 5s) { return recv_datagram(fd_, timeout); }
 
  private:
   sockaddr_storage address(int port) const {
@@ -214,13 +216,7 @@ class UnixDgramPeer {
     return ::sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a) ==
            static_cast<ssize_t>(data.size());
   }
-  std::string recv(std::chrono::milliseconds timeout = 5s) {
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return "";
-    char buf[65536];
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-  }
+  std::string recv(std::chrono::milliseconds timeout = 5s) { return recv_datagram(fd_, timeout); }
 
  private:
   static sockaddr_un address(const std::string& path) {
