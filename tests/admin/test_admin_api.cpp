@@ -141,6 +141,8 @@ TEST_CASE("/metrics is valid Prometheus text with true values", "[admin]") {
   Client c(server.port());
   c.call("echo 1");
   AdminClient admin(sock);
+  // A worker's start event comes a moment before its slot says RUNNING (see above).
+  REQUIRE(eventually([&] { return admin.get("/readyz").status == 200; }, 5s));
   Reply m = admin.get("/metrics");
   REQUIRE(m.status == 200);
   CHECK(admin.last_header("Content-Type").find("text/plain; version=0.0.4") == 0);
@@ -194,9 +196,9 @@ TEST_CASE("auth: no token and a wrong token get 401 and the right one passes", "
   Reply right = AdminClient(where, "s3cret-token").get("/v1/stats");
   CHECK(right.status == 200);
   CHECK(right.body["data"]["worker_num"] == 2);
-  // Probes need no token.
+  // Probes need no token (readiness follows the workers' start events shortly).
   CHECK(AdminClient(where).get("/healthz").status == 200);
-  CHECK(AdminClient(where).get("/readyz").status == 200);
+  CHECK(eventually([&] { return AdminClient(where).get("/readyz").status == 200; }, 5s));
   ::unlink(token_file.c_str());
 }
 

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -42,11 +43,25 @@ struct Run {
   std::string err;
 };
 
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) n++;
+  return n;
+}
+
+// Ctrl-C for swctl: SIGINT once its stdout holds `times` copies of `marker` (a sign that it got
+// that far, its handler included), or once `wait` has passed without them (a broken swctl ends).
+struct Interrupt {
+  std::string marker;
+  size_t times = 1;
+  std::chrono::milliseconds wait = 15s;
+};
+
 // Runs swctl with args (and extra "KEY=VALUE" environment; SWCTL_* of the test runner's own
 // environment is dropped), capturing stdout, stderr and the exit code. Killed after limit.
-// interrupt_after > 0: SIGINT to swctl once that much time has passed (Ctrl-C).
 Run swctl(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
-          std::chrono::milliseconds limit = 60s, std::chrono::milliseconds interrupt_after = 0ms) {
+          std::chrono::milliseconds limit = 60s,
+          const std::optional<Interrupt>& interrupt = std::nullopt) {
   std::vector<std::string> argv_s = {SWCTL_PATH};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -81,8 +96,8 @@ Run swctl(const std::vector<std::string>& args, const std::vector<std::string>& 
     return run;
   }
   const auto deadline = Clock::now() + limit;
-  const auto interrupt_at = Clock::now() + interrupt_after;
-  bool interrupted = interrupt_after.count() == 0;
+  const auto interrupt_at = Clock::now() + (interrupt ? interrupt->wait : 0ms);
+  bool interrupted = !interrupt;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   std::string* sinks[2] = {&run.out, &run.err};
   int open_fds = 2;
@@ -99,7 +114,7 @@ Run swctl(const std::vector<std::string>& args, const std::vector<std::string>& 
     if (!interrupted) {
       const auto to_interrupt =
           std::chrono::duration_cast<std::chrono::milliseconds>(interrupt_at - Clock::now());
-      if (to_interrupt.count() <= 0) {
+      if (to_interrupt.count() <= 0 || count_of(run.out, interrupt->marker) >= interrupt->times) {
         kill(pid, SIGINT);
         interrupted = true;
       } else {
@@ -198,12 +213,6 @@ int local_port(const Client& c) {
   socklen_t len = sizeof addr;
   getsockname(c.fd(), reinterpret_cast<sockaddr*>(&addr), &len);
   return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-}
-
-size_t count_of(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) n++;
-  return n;
 }
 
 // A client that does "echo N" round trips until stopped, checking every reply.
@@ -645,8 +654,11 @@ TEST_CASE("stats --watch runs until Ctrl-C and exits 0", "[ctl][watch]") {
   const std::string sock = temp_path("interrupt.sock");
   ServerProcess server(with_admin(sock));
   server.wait_workers(2);
-  const Run r = swctl({"--socket", sock, "stats", "--watch", "0.1"}, {}, 20s, 700ms);
-  INFO(r.err);
+  // Ctrl-C once two frames are out: swctl installs its handler when the watch starts, so a
+  // signal sent at a fixed time could still find the default action on a slow machine.
+  const Run r = swctl({"--socket", sock, "stats", "--watch", "0.1"}, {}, 30s,
+                      Interrupt{.marker = "\x1b[H\x1b[2J", .times = 2, .wait = 15s});
+  INFO(r.out << r.err);
   CHECK(r.code == 0);
   CHECK(count_of(r.out, "\x1b[H\x1b[2J") >= 2);
   CHECK(r.err.empty());

@@ -8,7 +8,10 @@ $server = SwkitServer::start(<<<'PHP'
 $server = new Swoole\Server('127.0.0.1', __PORT__, SWOOLE_BASE);
 $server->set(['worker_num' => 1, 'log_level' => SWOOLE_LOG_WARNING]);
 $server->on('start', function (Swoole\Server $s) {
+    // The master runs this while the worker starts: its output, in one write and marked.
+    ob_start();
     var_dump(Swoole\Timer::tick(10, function () {}));
+    echo preg_replace('/^/m', 'master|', ob_get_clean());
 });
 $server->on('workerStart', function (Swoole\Server $s, int $id) {
     $n = 0;
@@ -34,14 +37,18 @@ $server->start();
 PHP);
 var_dump($server->waitOutput('done'));
 var_dump($server->stop());
-echo $server->output();
+// The master's lines first (they may come before or after the worker's first ones), then the
+// worker's.
+$lines = explode("\n", $server->output());
+$master = preg_grep('/^master\|/', $lines);
+echo implode("\n", $master), "\n", implode("\n", array_diff_key($lines, $master));
 ?>
 --EXPECTF--
 bool(true)
 int(0)
-
-Warning: Swoole\Timer::tick(): timers run in a process without a server or in worker, task worker and user processes of a started server (swkit; a server's master and manager run no PHP timers) in %s on line 5
-bool(false)
+master|
+master|Warning: Swoole\Timer::tick(): timers run in a process without a server or in worker, task worker and user processes of a started server (swkit; a server's master and manager run no PHP timers) in %s on line 7
+master|bool(false)
 bool(true)
 bool(true)
 tick T x3, same id: true

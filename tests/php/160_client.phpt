@@ -9,6 +9,7 @@ $server = new Swoole\Server('127.0.0.1', __PORT__);
 $server->set(['worker_num' => 1, 'log_level' => SWOOLE_LOG_WARNING]);
 $server->on('receive', function (Swoole\Server $s, int $fd, int $reactorId, string $data) {
     if ($data === 'quiet') {
+        echo "got quiet\n";
         return;
     }
     if ($data === 'bye') {
@@ -51,6 +52,9 @@ $t->set(['timeout' => 0.2]);
 $t->connect('127.0.0.1', $server->port);
 $t->send('quiet');
 var_dump($t->recv(), $t->errCode === 110);
+// 'quiet' read on its own (not as one read with 'bye'); the close within a generous timeout.
+var_dump($server->waitOutput('got quiet'));
+$t->set(['timeout' => 5.0]);
 $t->send('bye');
 var_dump($t->recv(), $t->isConnected());
 
@@ -98,6 +102,7 @@ string(5) "two
 bool(true)
 bool(true)
 bool(false)
+bool(true)
 bool(true)
 string(0) ""
 bool(false)

@@ -16,7 +16,8 @@ $server = SwkitServer::start(<<<'PHP'
 <?php
 use Swoole\Coroutine;
 $server = new Swoole\Server('127.0.0.1', __PORT__);
-// One task worker per task of taskCo: the three tasks run at once.
+// One task worker per task of taskCo: the three tasks run at once. Its 3 s timeout is far from
+// both the 0.5 s task (in time) and the 5 s one (late).
 $server->set(['worker_num' => 1, 'task_worker_num' => 3, 'enable_coroutine' => true,
               'log_level' => SWOOLE_LOG_WARNING]);
 $server->on('receive', function (Swoole\Server $s, int $fd, int $reactorId, string $data) {
@@ -29,20 +30,20 @@ $server->on('receive', function (Swoole\Server $s, int $fd, int $reactorId, stri
             $s->send($fd, "pong\n");
             break;
         case 'taskco':
-            $r = $s->taskCo([['sleep' => 0.6, 'v' => 1], 'x', ['sleep' => 1.2, 'v' => 2]], 0.9);
+            $r = $s->taskCo([['sleep' => 0.5, 'v' => 1], 'x', ['sleep' => 5, 'v' => 2]], 3.0);
             $s->send($fd, 'taskCo: ' . json_encode($r) . "\n");
             break;
         case 'taskwait':
-            $s->send($fd, 'taskwait: ' . json_encode($s->taskwait(['sleep' => 0.6, 'v' => 5], 5.0)) . "\n");
+            $s->send($fd, 'taskwait: ' . json_encode($s->taskwait(['sleep' => 2, 'v' => 5], 10.0)) . "\n");
             break;
         case 'sleep':
             $cid = Coroutine::getCid();
-            Coroutine::sleep(0.6);
+            Coroutine::sleep(2);
             $s->send($fd, 'slept in coroutine ' . ($cid > 0 && $cid === Coroutine::getCid() ? 'ok' : 'bad') . "\n");
             break;
         case 'fanout':
             $done = [];
-            foreach ([0.3, 0.1, 0.2] as $i => $delay) {
+            foreach ([1.2, 0.8, 1.0] as $i => $delay) {
                 $start = $i === 0 ? 'go' : [Coroutine::class, 'create'];
                 $start(function (float $delay, int $i) use ($s, $fd, &$done) {
                     Coroutine::sleep($delay);
@@ -75,7 +76,7 @@ stream_set_timeout($a, 10);
 foreach (['taskco', 'taskwait', 'sleep'] as $cmd) {
     fwrite($a, "$cmd\n");
     $server->waitOutput("suspending for $cmd");
-    // While $a's coroutine waits (at least 0.6 s), the same (only) worker answers $b: when the
+    // While $a's coroutine waits (at least 2 s), the same (only) worker answers $b: when the
     // pong arrives, $a's reply has not been sent yet. A blocked worker would answer $a first.
     fwrite($b, "ping\n");
     echo swkit_read_until($b, "\n");
@@ -87,7 +88,8 @@ foreach (['taskco', 'taskwait', 'sleep'] as $cmd) {
 $t = microtime(true);
 fwrite($a, "fanout\n");
 echo swkit_read_until($a, "\n");
-echo 'the three sleeps overlapped: ', microtime(true) - $t < 0.55 ? 'yes' : 'no', "\n";
+// Overlapped: about 1.2 s; one after another: 3 s at least.
+echo 'the three sleeps overlapped: ', microtime(true) - $t < 2.0 ? 'yes' : 'no', "\n";
 fwrite($a, "throw\n");
 // Its trace is logged before the next request is sent (both at once could arrive as one read).
 $server->waitOutput('Uncaught LogicException: after a sleep');

@@ -27,7 +27,7 @@ $process = new Swoole\Process(function () {}, false, 2);  // never started: only
 $server->on('workerStart', function (Swoole\Server $server) use ($process) {
     $socket = $process->exportSocket();
     echo "waiting\n";
-    $got = $socket->recv(100, 0.5);
+    $got = $socket->recv(100, 3.0);  // the client's ping is served meanwhile
     echo "resumed ", var_export($got, true), " ", $socket->errCode, "\n";
 });
 $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId, string $data) {

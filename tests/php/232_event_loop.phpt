@@ -2,7 +2,9 @@
 Without a server: Swoole\Timer, Coroutine::sleep, Process::signal and exportSocket() coroutines run on the process's own loop, which Event::wait() runs until nothing is left and which runs again when the script ends
 --FILE--
 <?php
-Swoole\Timer::after(30, function () { echo "after 30 ms\n"; });
+// Long after the third tick, even when a late pass delays the ticks (a repeating timer
+// reschedules from the pass that ran it).
+Swoole\Timer::after(500, function () { echo "after 500 ms\n"; });
 $n = 0;
 Swoole\Timer::tick(5, function (int $id) use (&$n) {
     if (++$n === 3) {
@@ -52,7 +54,7 @@ main goes on
 signal 10
 coroutine woke
 tick x3
-after 30 ms
+after 500 ms
 wait returned
 before wait
 coroutine got: from child ping
