@@ -162,7 +162,7 @@ struct ReloadHistory {
 // on either side. The sender writes the fields while the lane is Free; `state` publishes them.
 struct alignas(64) TaskLane {
   static constexpr size_t kBytes = 8192 - 32;  // the payload and the answer (one at a time)
-  std::atomic<uint32_t> state{0};              // LaneState
+  std::atomic<uint32_t> state{0};              // LaneState | post number << 3
   std::atomic<uint32_t> waiter_sleeping{0};    // the sender sleeps in futex(state)
   std::atomic<int32_t> target{-1};             // the task worker (absolute id) it is for
   std::atomic<int32_t> claimer_pid{0};

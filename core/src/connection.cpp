@@ -61,12 +61,18 @@ void receive_datagrams(int fd, std::string& buf, int max, const DatagramHandler&
   for (int i = 0; i < max; i++) {
     sockaddr_storage peer{};
     socklen_t len = sizeof peer;
-    const ssize_t n = ::recvfrom(fd, buf.data(), buf.size(), MSG_DONTWAIT,
+    // MSG_TRUNC: n is the datagram's whole length, so one larger than the buffer (a unix
+    // datagram can be; UDP cannot) is noticed instead of handed on cut short.
+    const ssize_t n = ::recvfrom(fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC,
                                  reinterpret_cast<sockaddr*>(&peer), &len);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN) log_warn("recvfrom: {}", std::strerror(errno));
       return;
+    }
+    if (static_cast<size_t>(n) > buf.size()) {
+      log_warn("a datagram of {} bytes dropped: larger than {} bytes", n, buf.size());
+      continue;
     }
     on(peer, std::string_view(buf.data(), static_cast<size_t>(n)));
   }

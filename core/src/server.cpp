@@ -707,7 +707,14 @@ bool Server::isTaskWorker() const {
 
 bool Server::sendto(std::string_view ip, int port, std::string_view data, int server_socket) {
   const std::string host(ip);
-  const bool unix_peer = !host.empty() && host[0] == '/';
+  // A unix datagram peer: sent from a UNIX_DGRAM port (any path, also a relative one, as
+  // onPacket reported it), or an absolute path.
+  bool unix_peer = !host.empty() && host[0] == '/';
+  for (const auto& l : impl_->listeners) {
+    if (server_socket >= 0 && l->server_fd == server_socket) {
+      unix_peer = l->sock_type == kSockUnixDgram;
+    }
+  }
   const bool v6 = !unix_peer && host.find(':') != std::string::npos;
   sockaddr_storage addr{};
   socklen_t len = 0;

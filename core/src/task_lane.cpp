@@ -34,13 +34,23 @@ void futex_wake(std::atomic<uint32_t>& word) {
   syscall(SYS_futex, futex_word(word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
 }
 
-constexpr uint32_t u(LaneState s) {
-  return static_cast<uint32_t>(s);
+// The state word: the LaneState in the low 3 bits, the number of the post above them. Every
+// move keeps the number, and each post takes the next one, so a compare-and-swap made on
+// behalf of one post can never land on a later one (a task worker that read "posted for me"
+// just before the post was withdrawn and the lane posted again for another worker).
+constexpr uint32_t kKindBits = 3;
+constexpr uint32_t kKindMask = (1u << kKindBits) - 1;
+
+LaneState kind(uint32_t word) {
+  return static_cast<LaneState>(word & kKindMask);
+}
+uint32_t with_kind(uint32_t word, LaneState k) {
+  return (word & ~kKindMask) | static_cast<uint32_t>(k);
 }
 
-bool move(TaskLane& lane, LaneState from, LaneState to) {
-  uint32_t expected = u(from);
-  return lane.state.compare_exchange_strong(expected, u(to), std::memory_order_acq_rel);
+// from (a whole word) -> the same post in state `to`.
+bool move(TaskLane& lane, uint32_t from, LaneState to) {
+  return lane.state.compare_exchange_strong(from, with_kind(from, to), std::memory_order_seq_cst);
 }
 
 // After the task worker changes the state: wake a sender that went to sleep on it.
@@ -57,26 +67,40 @@ void sleep_until(int64_t deadline_us) {
 
 }  // namespace
 
-bool lane_prepare(TaskLane& lane) {
+LaneState lane_state(const TaskLane& lane) {
+  return kind(lane.state.load(std::memory_order_acquire));
+}
+
+bool lane_prepare(Arena& arena, int self, TaskLane& lane) {
   const int32_t me = static_cast<int32_t>(getpid());
   int32_t holder = lane.sender_pid.load(std::memory_order_acquire);
   if (holder != me) {
     if (holder != 0 && (kill(holder, 0) == 0 || errno != ESRCH)) return false;  // still there
     if (!lane.sender_pid.compare_exchange_strong(holder, me)) return false;
   }
-  switch (static_cast<LaneState>(lane.state.load(std::memory_order_acquire))) {
+  const uint32_t word = lane.state.load(std::memory_order_acquire);
+  switch (kind(word)) {
     case LaneState::Free:
       return true;
     case LaneState::Posted:
-      move(lane, LaneState::Posted, LaneState::Free);
+      // Left by a sender that died posting it: the task never left, so it is taken out of the
+      // counts that sending it raised (the target's queue, this id's tasks sent).
+      if (move(lane, word, LaneState::Free)) {
+        const int target = lane.target.load(std::memory_order_relaxed);
+        if (target >= 0 && target < arena.max_workers()) {
+          arena.worker(target).concurrency.fetch_sub(1, std::memory_order_relaxed);
+        }
+        arena.worker(self).tasks_sent.fetch_sub(1, std::memory_order_relaxed);
+        arena.worker(self).task_bytes_sent.fetch_sub(lane.len, std::memory_order_relaxed);
+      }
       break;
     case LaneState::Claimed:
-      move(lane, LaneState::Claimed, LaneState::Abandoned);
+      move(lane, word, LaneState::Abandoned);
       break;
     case LaneState::Done:
     case LaneState::DonePipe:
     case LaneState::NoResult:
-      lane.state.store(u(LaneState::Free), std::memory_order_release);
+      move(lane, word, LaneState::Free);
       break;
     case LaneState::Abandoned: {
       // The claimer frees it when its onTask returns; if it died first, nobody will, so the
@@ -84,12 +108,12 @@ bool lane_prepare(TaskLane& lane) {
       // into the lane, so a slot that merely shows another pid is not enough).
       const int32_t claimer = lane.claimer_pid.load(std::memory_order_relaxed);
       if (claimer != 0 && kill(claimer, 0) != 0 && errno == ESRCH) {
-        move(lane, LaneState::Abandoned, LaneState::Free);
+        move(lane, word, LaneState::Free);
       }
       break;
     }
   }
-  return lane.state.load(std::memory_order_acquire) == u(LaneState::Free);
+  return lane_state(lane) == LaneState::Free;
 }
 
 void lane_release(TaskLane& lane) {
@@ -99,9 +123,10 @@ void lane_release(TaskLane& lane) {
 
 bool lane_post(TaskLane& lane, WorkerSlot& target_slot, int target, uint32_t task_id,
                uint32_t flags, std::string_view payload, int64_t claim_deadline_us) {
+  const uint32_t free_word = lane.state.load(std::memory_order_acquire);
   if (payload.size() > TaskLane::kBytes ||
       target_slot.lane_open.load(std::memory_order_seq_cst) == 0 ||
-      lane.state.load(std::memory_order_acquire) != u(LaneState::Free)) {
+      kind(free_word) != LaneState::Free) {
     return false;
   }
   lane.target.store(target, std::memory_order_relaxed);
@@ -110,14 +135,15 @@ bool lane_post(TaskLane& lane, WorkerSlot& target_slot, int target, uint32_t tas
   lane.flags = flags;
   lane.len = static_cast<uint32_t>(payload.size());
   if (!payload.empty()) std::memcpy(lane.data, payload.data(), payload.size());
+  const uint32_t posted = with_kind(free_word + (1u << kKindBits), LaneState::Posted);
   // seq_cst against the task worker's store of lane_open = 0 and its last look at the lanes:
   // either it sees this post, or this side sees it closed and withdraws.
-  lane.state.store(u(LaneState::Posted), std::memory_order_seq_cst);
+  lane.state.store(posted, std::memory_order_seq_cst);
   for (;;) {
-    if (lane.state.load(std::memory_order_acquire) != u(LaneState::Posted)) return true;
+    if (lane.state.load(std::memory_order_acquire) != posted) return true;
     if (target_slot.lane_open.load(std::memory_order_seq_cst) == 0 ||
         monotonic_us() >= claim_deadline_us) {
-      return !move(lane, LaneState::Posted, LaneState::Free);
+      return !move(lane, posted, LaneState::Free);
     }
     __builtin_ia32_pause();
   }
@@ -126,16 +152,17 @@ bool lane_post(TaskLane& lane, WorkerSlot& target_slot, int target, uint32_t tas
 LaneOutcome lane_wait(TaskLane& lane, int64_t deadline_us, int64_t spin_until_us,
                       std::string& out) {
   for (;;) {
-    switch (static_cast<LaneState>(lane.state.load(std::memory_order_acquire))) {
+    const uint32_t word = lane.state.load(std::memory_order_acquire);
+    switch (kind(word)) {
       case LaneState::Done:
         out.assign(lane.data, lane.len);
-        lane.state.store(u(LaneState::Free), std::memory_order_release);
+        lane.state.store(with_kind(word, LaneState::Free), std::memory_order_release);
         return LaneOutcome::Answer;
       case LaneState::DonePipe:
-        lane.state.store(u(LaneState::Free), std::memory_order_release);
+        lane.state.store(with_kind(word, LaneState::Free), std::memory_order_release);
         return LaneOutcome::ViaPipe;
       case LaneState::NoResult:
-        lane.state.store(u(LaneState::Free), std::memory_order_release);
+        lane.state.store(with_kind(word, LaneState::Free), std::memory_order_release);
         sleep_until(deadline_us);
         return LaneOutcome::NoAnswer;
       case LaneState::Claimed:
@@ -145,7 +172,7 @@ LaneOutcome lane_wait(TaskLane& lane, int64_t deadline_us, int64_t spin_until_us
     }
     const int64_t now = monotonic_us();
     if (now >= deadline_us) {
-      if (move(lane, LaneState::Claimed, LaneState::Abandoned)) return LaneOutcome::NoAnswer;
+      if (move(lane, word, LaneState::Abandoned)) return LaneOutcome::NoAnswer;
       continue;  // answered just now
     }
     if (now < spin_until_us) {
@@ -153,43 +180,43 @@ LaneOutcome lane_wait(TaskLane& lane, int64_t deadline_us, int64_t spin_until_us
       continue;
     }
     lane.waiter_sleeping.store(1, std::memory_order_seq_cst);
-    if (lane.state.load(std::memory_order_seq_cst) == u(LaneState::Claimed)) {
-      futex_wait(lane.state, u(LaneState::Claimed), deadline_us - now);
+    if (lane.state.load(std::memory_order_seq_cst) == word) {
+      futex_wait(lane.state, word, deadline_us - now);
     }
     lane.waiter_sleeping.store(0, std::memory_order_relaxed);
   }
 }
 
-bool lane_claim(TaskLane& lane, int self, std::string& request, uint32_t& task_id,
-                uint32_t& flags) {
-  if (lane.state.load(std::memory_order_acquire) != u(LaneState::Posted) ||
-      lane.target.load(std::memory_order_relaxed) != self ||
-      !move(lane, LaneState::Posted, LaneState::Claimed)) {
+bool lane_claim(TaskLane& lane, int self, std::string& request, uint32_t& task_id, uint32_t& flags,
+                uint32_t& ticket) {
+  const uint32_t word = lane.state.load(std::memory_order_acquire);
+  if (kind(word) != LaneState::Posted || lane.target.load(std::memory_order_relaxed) != self ||
+      !move(lane, word, LaneState::Claimed)) {
     return false;
   }
   lane.claimer_pid.store(static_cast<int32_t>(getpid()), std::memory_order_relaxed);
   request.assign(lane.data, lane.len);
   task_id = lane.task_id;
   flags = lane.flags;
+  ticket = with_kind(word, LaneState::Claimed);
   return true;
 }
 
-bool lane_answer(TaskLane& lane, std::string_view data) {
+bool lane_answer(TaskLane& lane, uint32_t ticket, std::string_view data) {
   if (data.size() > TaskLane::kBytes) return false;
-  if (lane.state.load(std::memory_order_acquire) == u(LaneState::Claimed)) {
+  if (lane.state.load(std::memory_order_acquire) == ticket) {  // still this claim
     if (!data.empty()) std::memcpy(lane.data, data.data(), data.size());
     lane.len = static_cast<uint32_t>(data.size());
   }
-  lane_settle(lane, LaneState::Done);
+  lane_settle(lane, ticket, LaneState::Done);
   return true;
 }
 
-void lane_settle(TaskLane& lane, LaneState outcome) {
-  uint32_t expected = u(LaneState::Claimed);
-  if (lane.state.compare_exchange_strong(expected, u(outcome), std::memory_order_seq_cst)) {
+void lane_settle(TaskLane& lane, uint32_t ticket, LaneState outcome) {
+  if (move(lane, ticket, outcome)) {
     wake_sender(lane);
-  } else if (expected == u(LaneState::Abandoned)) {
-    lane.state.store(u(LaneState::Free), std::memory_order_release);  // nobody waits any more
+  } else {
+    move(lane, with_kind(ticket, LaneState::Abandoned), LaneState::Free);  // nobody waits now
   }
 }
 

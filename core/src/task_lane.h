@@ -43,12 +43,16 @@ enum class LaneState : uint32_t {
 
 // ---- the sender (an event worker in taskwait) ----
 
+// The state of the lane (its state word also numbers the posts: see task_lane.cpp).
+LaneState lane_state(const TaskLane& lane);
+
 // Before each post: whether this process may use the lane now. The lane belongs to one process
 // at a time (a worker id's successor can start while its predecessor still drains); the first
 // taskwait after the previous holder exited takes it over with what that one left (a posted
-// task is withdrawn, a claimed one abandoned). Also frees an Abandoned lane whose claimer has
-// exited and been reaped. True when the lane is this process's and Free.
-bool lane_prepare(TaskLane& lane);
+// task is withdrawn and taken out of the task counts, a claimed one abandoned). Also frees an
+// Abandoned lane whose claimer has exited and been reaped. `self` is the lane's worker id. True
+// when the lane is this process's and Free.
+bool lane_prepare(Arena& arena, int self, TaskLane& lane);
 // At the holder's exit: lets a successor take the lane at once.
 void lane_release(TaskLane& lane);
 
@@ -68,12 +72,14 @@ LaneOutcome lane_wait(TaskLane& lane, int64_t deadline_us, int64_t spin_until_us
 // ---- the task worker ----
 
 // Claims a task posted for task worker `self`; copies it out of the lane (the lane carries the
-// answer next). True when claimed.
-bool lane_claim(TaskLane& lane, int self, std::string& request, uint32_t& task_id, uint32_t& flags);
-// Answers the claimed task. False when `data` does not fit: send it on the result socket and
-// call lane_settle(lane, LaneState::DonePipe).
-bool lane_answer(TaskLane& lane, std::string_view data);
+// answer next). True when claimed; `ticket` names this claim for lane_answer/lane_settle, which
+// then act only on it (never on a later post of the lane).
+bool lane_claim(TaskLane& lane, int self, std::string& request, uint32_t& task_id, uint32_t& flags,
+                uint32_t& ticket);
+// Answers the claimed task. False when `data` does not fit: call lane_settle(..., DonePipe)
+// first (the sender then reads the result socket) and send it there.
+bool lane_answer(TaskLane& lane, uint32_t ticket, std::string_view data);
 // Ends the claimed task with `outcome` (DonePipe or NoResult), or drops it if abandoned.
-void lane_settle(TaskLane& lane, LaneState outcome);
+void lane_settle(TaskLane& lane, uint32_t ticket, LaneState outcome);
 
 }  // namespace swkit::detail

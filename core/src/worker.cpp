@@ -476,7 +476,7 @@ void WorkerProcess::note_task_sent(size_t bytes) {
 }
 
 void WorkerProcess::run_task(uint32_t task_id, int src, uint32_t flags, std::string_view payload,
-                             TaskLane* lane) {
+                             TaskLane* lane, uint32_t lane_ticket) {
   // The results of the tasks before this one in the batch leave now: a slow task must not hold
   // back results that are ready (Swoole writes finish() at once).
   bus_.flush_corked([this](int fd) { watch_writable(fd); });
@@ -486,7 +486,7 @@ void WorkerProcess::run_task(uint32_t task_id, int src, uint32_t flags, std::str
   // While onTask runs, a taskwait must not wait for this worker to look at the lanes.
   const bool lane_was_open = slot_.lane_open.exchange(0, std::memory_order_seq_cst) != 0;
   as_busy([&] {
-    current_task_ = CurrentTask{task_id, src, flags, lane};
+    current_task_ = CurrentTask{task_id, src, flags, lane, lane_ticket};
     std::string storage;
     std::string_view data;
     std::optional<std::string> result;
@@ -494,7 +494,9 @@ void WorkerProcess::run_task(uint32_t task_id, int src, uint32_t flags, std::str
       result = s_.cb.on_task(s_.api, static_cast<TaskId>(task_id), src, data);
     }
     if (result) finish(*result);
-    if (current_task_->lane) lane_settle(*current_task_->lane, LaneState::NoResult);
+    if (current_task_->lane) {
+      lane_settle(*current_task_->lane, current_task_->lane_ticket, LaneState::NoResult);
+    }
     current_task_.reset();
   });
   if (lane_was_open) slot_.lane_open.store(1, std::memory_order_seq_cst);
@@ -546,9 +548,10 @@ int WorkerProcess::take_lane_tasks() {
     TaskLane& lane = s_.arena->lane(e);
     uint32_t task_id = 0;
     uint32_t flags = 0;
-    if (!lane_claim(lane, id_, lane_request_, task_id, flags)) continue;
+    uint32_t ticket = 0;
+    if (!lane_claim(lane, id_, lane_request_, task_id, flags, ticket)) continue;
     slot_.lane_tasks.fetch_add(1, std::memory_order_relaxed);
-    run_task(task_id, e, flags, lane_request_, &lane);
+    run_task(task_id, e, flags, lane_request_, &lane, ticket);
     taken++;
   }
   return taken;
@@ -617,7 +620,7 @@ void WorkerProcess::on_pipe_message(const Message& m) {
       break;
     case MsgType::Task:
       if (kind_ == ProcessKind::Task) {
-        run_task(m.head->session_id, m.head->worker_id, m.head->aux, m.payload, nullptr);
+        run_task(m.head->session_id, m.head->worker_id, m.head->aux, m.payload, nullptr, 0);
       } else {
         log_warn("{}#{}: a task reached a process that is not a task worker", kind_name(kind_),
                  id_);
@@ -900,7 +903,7 @@ int64_t WorkerProcess::send_task(std::string_view data, int dst, uint32_t flags,
   note_task_sent(payload.size());
   if (via_lane && !queue) {
     TaskLane& lane = s_.arena->lane(id_);
-    *via_lane = lane_prepare(lane) &&
+    *via_lane = lane_prepare(*s_.arena, id_, lane) &&
                 lane_post(lane, s_.arena->worker(target), target, task_id, flags, payload,
                           std::min(deadline_us, monotonic_us() + kLaneClaimUs));
     if (*via_lane) return task_id;
@@ -1031,14 +1034,16 @@ bool WorkerProcess::finish(std::string_view data) {
   if (polls_after_tasks_ && !stopping_) slot_.lane_open.store(1, std::memory_order_seq_cst);
   // A second finish() of a lane task goes the socket way, and its sender drops it there.
   TaskLane* lane = std::exchange(t.lane, nullptr);
-  if (lane && lane_answer(*lane, data)) return true;
+  if (lane && lane_answer(*lane, t.lane_ticket, data)) return true;
+  // Too large for the lane: the sender is told first, so that it reads the result socket while
+  // the answer is written (an answer larger than the socket's buffer needs a reader).
+  if (lane) lane_settle(*lane, t.lane_ticket, LaneState::DonePipe);
   MessageHeader h = make_head(MsgType::Finish, t.id, -1, id_);
   h.aux = t.flags;
   if (t.flags & kTaskWaiting) {
     // The sender is blocked in taskwait: no batching.
     ipc_send_now(result_fd(t.src), h, data,
                  monotonic_us() + static_cast<int64_t>(s_.cfg.max_wait_time * 1e6));
-    if (lane) lane_settle(*lane, LaneState::DonePipe);  // too large for the lane
   } else {
     ipc_send(process_fd(t.src), h, data);
   }

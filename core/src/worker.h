@@ -55,6 +55,7 @@ class WorkerProcess : public ConnectionHost {
     int src;
     uint32_t flags;
     TaskLane* lane;  // the task came through the sender's lane: the answer goes back there
+    uint32_t lane_ticket;
   };
 
   void on_open(Connection& c) override;
@@ -62,8 +63,8 @@ class WorkerProcess : public ConnectionHost {
   void on_closed(Connection& c) override;
 
   void on_pipe_message(const Message& m);
-  void run_task(uint32_t task_id, int src, uint32_t flags, std::string_view payload,
-                TaskLane* lane);
+  void run_task(uint32_t task_id, int src, uint32_t flags, std::string_view payload, TaskLane* lane,
+                uint32_t lane_ticket);
   // Task worker: after a task, polls its socket and the lanes for the next one (bounded).
   void poll_for_tasks();
   int take_lane_tasks();

@@ -25,7 +25,20 @@ constexpr int kSender = 0;  // an event worker id
 constexpr int kTarget = 1;  // a task worker id
 
 LaneState state_of(const TaskLane& lane) {
-  return static_cast<LaneState>(lane.state.load());
+  return lane_state(lane);
+}
+
+// A lane of event worker kSender in a fresh arena, with task worker kTarget polling the lanes.
+struct OpenLane {
+  OpenLane() { target.lane_open.store(1); }
+  Arena arena{2, 16};
+  TaskLane& lane = arena.lane(kSender);
+  WorkerSlot& target = arena.worker(kTarget);
+};
+
+// A state word of the same post in state Claimed (the low 3 bits hold the state).
+uint32_t with_claimed(uint32_t word) {
+  return (word & ~7u) | static_cast<uint32_t>(LaneState::Claimed);
 }
 
 // Runs fn in a child process and returns its exit code (bounded by fn itself).
@@ -44,7 +57,7 @@ TEST_CASE("lane: a task worker that does not poll gets nothing; the sender withd
   Arena arena(2, 16);
   TaskLane& lane = arena.lane(kSender);
   WorkerSlot& target = arena.worker(kTarget);
-  REQUIRE(lane_prepare(lane));
+  REQUIRE(lane_prepare(arena, kSender, lane));
   // Closed: not posted at all.
   CHECK_FALSE(lane_post(lane, target, kTarget, 1, 0, "x", monotonic_us() + 1000));
   CHECK(state_of(lane) == LaneState::Free);
@@ -58,30 +71,27 @@ TEST_CASE("lane: a task worker that does not poll gets nothing; the sender withd
   CHECK(state_of(lane) == LaneState::Free);
 }
 
-TEST_CASE("lane: a task and its answer cross between two processes", "[lane]") {
-  Arena arena(2, 16);
-  TaskLane& lane = arena.lane(kSender);
-  WorkerSlot& target = arena.worker(kTarget);
-  target.lane_open.store(1);
+TEST_CASE_METHOD(OpenLane, "lane: a task and its answer cross between two processes", "[lane]") {
   const pid_t worker = fork();
   if (worker == 0) {  // the task worker: answers 3 tasks, then a large answer goes "by pipe"
     int answered = 0;
     std::string request;
     const int64_t give_up = monotonic_us() + 10'000'000;
     while (answered < 4 && monotonic_us() < give_up) {
-      uint32_t id = 0, flags = 0;
-      if (!lane_claim(lane, kTarget, request, id, flags)) continue;
+      uint32_t id = 0, flags = 0, ticket = 0;
+      if (!lane_claim(lane, kTarget, request, id, flags, ticket)) continue;
       if (request == "big") {
-        if (lane_answer(lane, std::string(TaskLane::kBytes + 1, 'b'))) _exit(2);  // must not fit
-        lane_settle(lane, LaneState::DonePipe);
+        if (lane_answer(lane, ticket, std::string(TaskLane::kBytes + 1, 'b'))) _exit(2);
+        lane_settle(lane, ticket, LaneState::DonePipe);
       } else {
-        lane_answer(lane, "re:" + request + ":" + std::to_string(id) + ":" + std::to_string(flags));
+        lane_answer(lane, ticket,
+                    "re:" + request + ":" + std::to_string(id) + ":" + std::to_string(flags));
       }
       answered++;
     }
     _exit(answered == 4 ? 0 : 1);
   }
-  REQUIRE(lane_prepare(lane));
+  REQUIRE(lane_prepare(arena, kSender, lane));
   for (uint32_t i = 1; i <= 3; i++) {
     const int64_t deadline = monotonic_us() + 5'000'000;
     REQUIRE(lane_post(lane, target, kTarget, i, 7, "t" + std::to_string(i), deadline));
@@ -102,21 +112,19 @@ TEST_CASE("lane: a task and its answer cross between two processes", "[lane]") {
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
 }
 
-TEST_CASE("lane: an answer after the deadline is dropped, never seen by a later call", "[lane]") {
-  Arena arena(2, 16);
-  TaskLane& lane = arena.lane(kSender);
-  WorkerSlot& target = arena.worker(kTarget);
-  target.lane_open.store(1);
-  REQUIRE(lane_prepare(lane));
+TEST_CASE_METHOD(OpenLane,
+                 "lane: an answer after the deadline is dropped, never seen by a later call",
+                 "[lane]") {
+  REQUIRE(lane_prepare(arena, kSender, lane));
   const pid_t claimer = fork();
   if (claimer == 0) {
     std::string request;
-    uint32_t id = 0, flags = 0;
+    uint32_t id = 0, flags = 0, ticket = 0;
     const int64_t give_up = monotonic_us() + 5'000'000;
-    while (!lane_claim(lane, kTarget, request, id, flags) && monotonic_us() < give_up) {
+    while (!lane_claim(lane, kTarget, request, id, flags, ticket) && monotonic_us() < give_up) {
     }
     usleep(300'000);  // past the sender's deadline
-    lane_answer(lane, "late");
+    lane_answer(lane, ticket, "late");
     _exit(state_of(lane) == LaneState::Free ? 0 : 1);  // dropped, lane free again
   }
   const int64_t deadline = monotonic_us() + 100'000;
@@ -125,28 +133,24 @@ TEST_CASE("lane: an answer after the deadline is dropped, never seen by a later 
   CHECK(lane_wait(lane, deadline, 0, answer) == LaneOutcome::NoAnswer);
   CHECK(monotonic_us() >= deadline);
   CHECK(state_of(lane) == LaneState::Abandoned);
-  CHECK_FALSE(lane_prepare(lane));  // the claimer is alive: not reusable yet
+  CHECK_FALSE(lane_prepare(arena, kSender, lane));  // the claimer is alive: not reusable yet
   int status = 0;
   waitpid(claimer, &status, 0);
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
   CHECK(answer.empty());
-  CHECK(lane_prepare(lane));
+  CHECK(lane_prepare(arena, kSender, lane));
 }
 
-TEST_CASE("lane: no answer from onTask waits out the deadline", "[lane]") {
-  Arena arena(2, 16);
-  TaskLane& lane = arena.lane(kSender);
-  WorkerSlot& target = arena.worker(kTarget);
-  target.lane_open.store(1);
-  REQUIRE(lane_prepare(lane));
+TEST_CASE_METHOD(OpenLane, "lane: no answer from onTask waits out the deadline", "[lane]") {
+  REQUIRE(lane_prepare(arena, kSender, lane));
   const pid_t claimer = fork();
   if (claimer == 0) {
     std::string request;
-    uint32_t id = 0, flags = 0;
+    uint32_t id = 0, flags = 0, ticket = 0;
     const int64_t give_up = monotonic_us() + 5'000'000;
-    while (!lane_claim(lane, kTarget, request, id, flags) && monotonic_us() < give_up) {
+    while (!lane_claim(lane, kTarget, request, id, flags, ticket) && monotonic_us() < give_up) {
     }
-    lane_settle(lane, LaneState::NoResult);
+    lane_settle(lane, ticket, LaneState::NoResult);
     _exit(0);
   }
   const int64_t deadline = monotonic_us() + 200'000;
@@ -167,7 +171,7 @@ TEST_CASE("lane: one holder at a time; a successor takes over what a dead one le
   waitpid(dead_claimer, nullptr, 0);
   // ... of a predecessor that dies holding the lane.
   CHECK(in_child([&] {
-          if (!lane_prepare(lane)) return 1;
+          if (!lane_prepare(arena, kSender, lane)) return 1;
           lane.target.store(kTarget);
           lane.claimer_pid.store(dead_claimer);
           lane.state.store(static_cast<uint32_t>(LaneState::Claimed));
@@ -175,14 +179,86 @@ TEST_CASE("lane: one holder at a time; a successor takes over what a dead one le
         }) == 0);
   // First look: the holder is gone, so this process takes the lane; the claimed task is
   // abandoned, and since its claimer is gone too, the lane is freed at the next look.
-  lane_prepare(lane);
+  lane_prepare(arena, kSender, lane);
   CHECK(lane.sender_pid.load() == getpid());
-  CHECK(lane_prepare(lane));
+  CHECK(lane_prepare(arena, kSender, lane));
   CHECK(state_of(lane) == LaneState::Free);
   // While this process holds it, another may not use it; after release it may.
-  CHECK(in_child([&] { return lane_prepare(lane) ? 1 : 0; }) == 0);
+  CHECK(in_child([&] { return lane_prepare(arena, kSender, lane) ? 1 : 0; }) == 0);
   lane_release(lane);
-  CHECK(in_child([&] { return lane_prepare(lane) ? 0 : 1; }) == 0);
+  CHECK(in_child([&] { return lane_prepare(arena, kSender, lane) ? 0 : 1; }) == 0);
+}
+
+TEST_CASE("lane: a claim of an earlier post never acts on a later one", "[lane]") {
+  Arena arena(3, 16);
+  TaskLane& lane = arena.lane(kSender);
+  WorkerSlot& target = arena.worker(kTarget);
+  constexpr int kOther = 2;  // a second task worker
+  WorkerSlot& other = arena.worker(kOther);
+  target.lane_open.store(1);
+  other.lane_open.store(1);
+  REQUIRE(lane_prepare(arena, kSender, lane));
+  // Post 1 for kTarget, claimed; its sender gives up (deadline passed) and, once the claim is
+  // dropped, posts again for kOther, which claims post 2. The claimer of post 1 comes back
+  // late (or a forked copy of it does) with post 1's ticket: it must change nothing.
+  std::string request;
+  uint32_t id = 0, flags = 0, first = 0, second = 0;
+  const pid_t claimer = fork();
+  if (claimer == 0) {
+    const int64_t give_up = monotonic_us() + 5'000'000;
+    while (!lane_claim(lane, kTarget, request, id, flags, first) && monotonic_us() < give_up) {
+    }
+    _exit(first != 0 ? 0 : 1);
+  }
+  REQUIRE(lane_post(lane, target, kTarget, 1, 0, "one", monotonic_us() + 5'000'000));
+  int status = 0;
+  waitpid(claimer, &status, 0);
+  REQUIRE((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  std::string answer;
+  CHECK(lane_wait(lane, monotonic_us(), 0, answer) == LaneOutcome::NoAnswer);  // gave up
+  CHECK(state_of(lane) == LaneState::Abandoned);
+  CHECK(lane_prepare(arena, kSender, lane));  // the claimer is gone (reaped): lane freed
+  const uint32_t stale = with_claimed(lane.state.load());  // post 1's ticket, as its claimer had it
+  // Post 2, for the other task worker, claimed by it in another process.
+  const pid_t second_claimer = fork();
+  if (second_claimer == 0) {
+    const int64_t give_up = monotonic_us() + 5'000'000;
+    while (!lane_claim(lane, kOther, request, id, flags, second) && monotonic_us() < give_up) {
+    }
+    usleep(100'000);  // while the stale claim tries its luck
+    lane_answer(lane, second, "two");
+    _exit(request == "two" ? 0 : 1);
+  }
+  REQUIRE(lane_post(lane, other, kOther, 2, 0, "two", monotonic_us() + 5'000'000));
+  CHECK_FALSE(lane_claim(lane, kTarget, request, id, flags, first));  // not posted for it
+  lane_answer(lane, stale, "stale");
+  lane_settle(lane, stale, LaneState::NoResult);
+  CHECK(state_of(lane) == LaneState::Claimed);  // still post 2's claim
+  CHECK(lane_wait(lane, monotonic_us() + 5'000'000, 0, answer) == LaneOutcome::Answer);
+  CHECK(answer == "two");
+  waitpid(second_claimer, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+TEST_CASE_METHOD(OpenLane, "lane: a task left posted by a dead sender is taken out of the counts",
+                 "[lane]") {
+  // The sender raised the target's queue and its own sent count, posted, and died before the
+  // task worker looked.
+  CHECK(in_child([&] {
+          if (!lane_prepare(arena, kSender, lane)) return 1;
+          target.concurrency.fetch_add(1);
+          arena.worker(kSender).tasks_sent.fetch_add(1);
+          arena.worker(kSender).task_bytes_sent.fetch_add(4);
+          lane.target.store(kTarget);
+          lane.len = 4;
+          lane.state.store(static_cast<uint32_t>(LaneState::Posted) | (7u << 3));
+          return 0;
+        }) == 0);
+  CHECK(lane_prepare(arena, kSender, lane));
+  CHECK(state_of(lane) == LaneState::Free);
+  CHECK(target.concurrency.load() == 0);
+  CHECK(arena.worker(kSender).tasks_sent.load() == 0);
+  CHECK(arena.worker(kSender).task_bytes_sent.load() == 0);
 }
 
 // Back-to-back taskwaits find the task worker polling between tasks and hand it the task
@@ -245,6 +321,12 @@ TEST_CASE("lane taskwaits: a timeout, no answer or a large answer leaks into no 
   CHECK(r[5].find(":third") != std::string::npos);
   CHECK(r[6] == "len=100000");
   CHECK(r[7].find(":fourth") != std::string::npos);
+  // An answer larger than the result socket's buffer (2 MB): the sender reads the socket while
+  // the task worker writes it, on the lane path as on the socket path.
+  const auto big = split(c.call("taskwaits 5.0 warm big:2000000 after", 30s));
+  REQUIRE(big.size() == 4);
+  CHECK(big[2] == "len=2000000");
+  CHECK(big[3].find(":after") != std::string::npos);
   // And the lane still works afterwards.
   CHECK(taskwait_batches(c, 1, 100) > 0);
 }
