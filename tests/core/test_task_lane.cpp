@@ -3,6 +3,7 @@
 // lane inside a real server.
 #include <catch2/catch.hpp>
 
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +41,39 @@ struct OpenLane {
 uint32_t with_claimed(uint32_t word) {
   return (word & ~7u) | static_cast<uint32_t>(LaneState::Claimed);
 }
+
+// A task worker's claim of the lane's next post for it.
+struct Claim {
+  std::string request;
+  uint32_t id = 0, flags = 0, ticket = 0;
+};
+
+// Polls the lane as a task worker does until a post for `self` is claimed (at most 5 s).
+bool claim_within_5s(TaskLane& lane, int self, Claim& c) {
+  const int64_t give_up = monotonic_us() + 5'000'000;
+  while (monotonic_us() < give_up) {
+    if (lane_claim(lane, self, c.request, c.id, c.flags, c.ticket)) return true;
+  }
+  return false;
+}
+
+// A one-shot signal from the test to a child process it forked (at most 5 s of waiting).
+class Go {
+ public:
+  Go() { REQUIRE(pipe(fds_) == 0); }
+  ~Go() {
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  void give() { REQUIRE(::write(fds_[1], "g", 1) == 1); }
+  bool wait() {
+    pollfd p{fds_[0], POLLIN, 0};
+    return poll(&p, 1, 5000) == 1;
+  }
+
+ private:
+  int fds_[2];
+};
 
 // Runs fn in a child process and returns its exit code (bounded by fn itself).
 template <typename Fn>
@@ -116,15 +150,13 @@ TEST_CASE_METHOD(OpenLane,
                  "lane: an answer after the deadline is dropped, never seen by a later call",
                  "[lane]") {
   REQUIRE(lane_prepare(arena, kSender, lane));
+  Go answer_now;
   const pid_t claimer = fork();
   if (claimer == 0) {
-    std::string request;
-    uint32_t id = 0, flags = 0, ticket = 0;
-    const int64_t give_up = monotonic_us() + 5'000'000;
-    while (!lane_claim(lane, kTarget, request, id, flags, ticket) && monotonic_us() < give_up) {
-    }
-    usleep(300'000);  // past the sender's deadline
-    lane_answer(lane, ticket, "late");
+    Claim c;
+    if (!claim_within_5s(lane, kTarget, c)) _exit(2);
+    if (!answer_now.wait()) _exit(3);  // after the sender gave up at its deadline
+    lane_answer(lane, c.ticket, "late");
     _exit(state_of(lane) == LaneState::Free ? 0 : 1);  // dropped, lane free again
   }
   const int64_t deadline = monotonic_us() + 100'000;
@@ -134,6 +166,7 @@ TEST_CASE_METHOD(OpenLane,
   CHECK(monotonic_us() >= deadline);
   CHECK(state_of(lane) == LaneState::Abandoned);
   CHECK_FALSE(lane_prepare(arena, kSender, lane));  // the claimer is alive: not reusable yet
+  answer_now.give();
   int status = 0;
   waitpid(claimer, &status, 0);
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
@@ -145,12 +178,9 @@ TEST_CASE_METHOD(OpenLane, "lane: no answer from onTask waits out the deadline",
   REQUIRE(lane_prepare(arena, kSender, lane));
   const pid_t claimer = fork();
   if (claimer == 0) {
-    std::string request;
-    uint32_t id = 0, flags = 0, ticket = 0;
-    const int64_t give_up = monotonic_us() + 5'000'000;
-    while (!lane_claim(lane, kTarget, request, id, flags, ticket) && monotonic_us() < give_up) {
-    }
-    lane_settle(lane, ticket, LaneState::NoResult);
+    Claim c;
+    if (!claim_within_5s(lane, kTarget, c)) _exit(2);
+    lane_settle(lane, c.ticket, LaneState::NoResult);
     _exit(0);
   }
   const int64_t deadline = monotonic_us() + 200'000;
@@ -201,14 +231,10 @@ TEST_CASE("lane: a claim of an earlier post never acts on a later one", "[lane]"
   // Post 1 for kTarget, claimed; its sender gives up (deadline passed) and, once the claim is
   // dropped, posts again for kOther, which claims post 2. The claimer of post 1 comes back
   // late (or a forked copy of it does) with post 1's ticket: it must change nothing.
-  std::string request;
-  uint32_t id = 0, flags = 0, first = 0, second = 0;
   const pid_t claimer = fork();
   if (claimer == 0) {
-    const int64_t give_up = monotonic_us() + 5'000'000;
-    while (!lane_claim(lane, kTarget, request, id, flags, first) && monotonic_us() < give_up) {
-    }
-    _exit(first != 0 ? 0 : 1);
+    Claim c;
+    _exit(claim_within_5s(lane, kTarget, c) ? 0 : 1);
   }
   REQUIRE(lane_post(lane, target, kTarget, 1, 0, "one", monotonic_us() + 5'000'000));
   int status = 0;
@@ -219,21 +245,24 @@ TEST_CASE("lane: a claim of an earlier post never acts on a later one", "[lane]"
   CHECK(state_of(lane) == LaneState::Abandoned);
   CHECK(lane_prepare(arena, kSender, lane));  // the claimer is gone (reaped): lane freed
   const uint32_t stale = with_claimed(lane.state.load());  // post 1's ticket, as its claimer had it
-  // Post 2, for the other task worker, claimed by it in another process.
+  // Post 2, for the other task worker, claimed by it in another process, which answers when
+  // told (after the stale claim has tried its luck).
+  Go answer_now;
   const pid_t second_claimer = fork();
   if (second_claimer == 0) {
-    const int64_t give_up = monotonic_us() + 5'000'000;
-    while (!lane_claim(lane, kOther, request, id, flags, second) && monotonic_us() < give_up) {
-    }
-    usleep(100'000);  // while the stale claim tries its luck
-    lane_answer(lane, second, "two");
-    _exit(request == "two" ? 0 : 1);
+    Claim c;
+    if (!claim_within_5s(lane, kOther, c)) _exit(2);
+    if (!answer_now.wait()) _exit(3);
+    lane_answer(lane, c.ticket, "two");
+    _exit(c.request == "two" ? 0 : 1);
   }
   REQUIRE(lane_post(lane, other, kOther, 2, 0, "two", monotonic_us() + 5'000'000));
-  CHECK_FALSE(lane_claim(lane, kTarget, request, id, flags, first));  // not posted for it
+  Claim wrong;
+  CHECK_FALSE(lane_claim(lane, kTarget, wrong.request, wrong.id, wrong.flags, wrong.ticket));
   lane_answer(lane, stale, "stale");
   lane_settle(lane, stale, LaneState::NoResult);
   CHECK(state_of(lane) == LaneState::Claimed);  // still post 2's claim
+  answer_now.give();
   CHECK(lane_wait(lane, monotonic_us() + 5'000'000, 0, answer) == LaneOutcome::Answer);
   CHECK(answer == "two");
   waitpid(second_claimer, &status, 0);

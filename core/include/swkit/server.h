@@ -459,10 +459,10 @@ class Port {
   int type() const;
   // The listening socket's fd (Swoole's $port->sock); -1 for the primary port before start.
   int fd() const;
-  // The listening socket for getSocket(): as fd(), but the primary port is bound now if start()
-  // has not bound it yet (Swoole binds it in its constructor; core in start(), after set()).
-  // -1 with the last error set when binding fails or the socket is not open in this process (a
-  // PROCESS-mode worker, which does not accept).
+  // Any process. The listening socket for getSocket(): as fd(), but the primary port is bound
+  // now if start() has not bound it yet (Swoole binds it in its constructor; core in start(),
+  // after set()). -1 with the last error set when binding fails or the socket is not open in
+  // this process (a PROCESS-mode worker, which does not accept).
   int socket();
 
  private:
