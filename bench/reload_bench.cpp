@@ -2,9 +2,12 @@
 //   reload_bench --port P [--workers 4] [--reloads N]   N rolling reloads one after another;
 //                                                        prints their durations, then stops
 //   reload_bench --port P [--workers 4] --reload-loop   back-to-back reloads until SIGTERM,
-//                                                        counting them in --count-file
+//                                                        counting them in --count-file: each
+//                                                        reload's onAfterReload (in the manager)
+//                                                        starts the next one
 //   reload_bench --port P [--workers 4]                 plain echo (the steady state)
 //   --interval-ms MS: with --reload-loop, a pause between one reload's end and the next
+//   --reload-nice N: the reload_nice setting (default: the server's default)
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,7 +50,7 @@ double wait_done(swkit::Server& s, uint32_t id, int workers) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int port = 0, workers = 4, reloads = 0, interval_ms = 0;
+  int port = 0, workers = 4, reloads = 0, interval_ms = 0, reload_nice = -1;
   bool loop = false;
   std::string count_file;
   for (int i = 1; i < argc; i++) {
@@ -65,6 +68,8 @@ int main(int argc, char** argv) {
       count_file = next();
     else if (a == "--interval-ms")
       interval_ms = std::stoi(next());
+    else if (a == "--reload-nice")
+      reload_nice = std::stoi(next());
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -72,9 +77,22 @@ int main(int argc, char** argv) {
   }
   swkit::Server server("127.0.0.1", port, swkit::Mode::Process);
   server.set({{"worker_num", static_cast<long long>(workers)}, {"log_level", 4LL}});
+  if (reload_nice >= 0) server.set({{"reload_nice", static_cast<long long>(reload_nice)}});
   server.on("receive",
             [](swkit::Server& s, swkit::SessionId fd, int, std::string_view d) { s.send(fd, d); });
-  if (reloads > 0 || loop) {
+  const bool chained = loop && interval_ms == 0;
+  if (chained) {
+    server.on("afterReload", [count_file](swkit::Server& s) {
+      const uint32_t id = s.getReloads().back().id;
+      if (!count_file.empty()) std::ofstream(count_file) << id << "\n";
+      s.reload();
+    });
+    server.addProcess([](swkit::Server& s, int) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the workers start
+      s.reload();
+      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    });
+  } else if (reloads > 0 || loop) {
     server.addProcess([reloads, loop, count_file, workers, interval_ms](swkit::Server& s, int) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the workers start
       std::vector<double> ms;

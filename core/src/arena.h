@@ -63,6 +63,9 @@ struct alignas(64) StatsBlock {
   std::atomic<uint32_t> reload_running{0};
   std::atomic<int32_t> reload_trigger{0};
   std::atomic<uint32_t> reload_seq{0};
+  // 1 while the running reload's work runs at reload_nice (priority.h): a worker leaving then
+  // takes that priority for its teardown.
+  std::atomic<int32_t> reload_yielding{0};
   // Tasks sent by the master and the manager (one-way). Workers count theirs in their own
   // slot: a shared counter bounced between two cores on every task costs the taskwait round
   // trip about 2 µs on this VM (measured).

@@ -42,6 +42,9 @@ struct Config {
   long long max_request = 0;         // 0 = never recycle
   long long max_request_grace = -1;  // -1 = default: max_request / 2
   bool reload_async = false;         // false: rolling reload; true: parallel
+  // Reload work (the manager during a reload, successors until they serve, leaving workers)
+  // runs this much nicer than the server (priority.h); 0 = same priority.
+  int reload_nice = 19;
   // Task workers.
   int task_worker_num = 0;
   int task_ipc_mode = 1;             // 1 unix socket per worker, 2 (mapped onto 1), 3 preemptive

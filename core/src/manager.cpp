@@ -4,6 +4,7 @@
 // whole life, because it forks.
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +31,9 @@ namespace {
 constexpr int64_t kHealthyLifetimeMs = 1000;
 constexpr int64_t kBackoffInitialMs = 50;
 constexpr int64_t kBackoffMaxMs = 5000;
+
+// How long a reload's work may run at reload_nice (Manager::stop_yielding).
+constexpr int64_t kReloadYieldMs = 500;
 
 int64_t now_ms() {
   return monotonic_us() / 1000;
@@ -62,6 +66,8 @@ class Manager {
     size_t next = 0;         // rolling: next index of queue to stop
     std::unordered_map<int, int> result_index;  // id -> index in rec.results
     std::unordered_map<int, pid_t> old_of;      // id -> old pid still to stop or to leave
+    int64_t started_ms = 0;
+    bool yielding = false;  // its work runs at reload_nice (see stop_yielding)
   };
 
   pid_t spawn(int id);
@@ -78,6 +84,7 @@ class Manager {
   void stop_old(pid_t old);
   void release_read_owner(int id, pid_t pid);
   void advance_reload();
+  void stop_yielding(const std::string& why);
   void publish(const ReloadRecord& rec);
 
   ServerImpl& s_;
@@ -346,14 +353,23 @@ void Manager::begin_reload(bool task_only) {
            task_only ? "task" : "event and task", r.rec.parallel ? "parallel" : "rolling");
   publish(r.rec);
   sd_notify_reloading("reload #" + std::to_string(r.rec.id) + " running");
+  // Reload work yields the CPU to the workers serving traffic (priority.h); the successors
+  // forked from here start at this priority too.
+  r.started_ms = now_ms();
+  if (s_.reload_priority.active) {
+    r.yielding = true;
+    st.reload_yielding.store(1);
+    set_own_nice(s_.reload_priority.reload);
+  }
   if (s_.cb.on_before_reload) s_.cb.on_before_reload(s_.api);
   if (r.rec.parallel) {
     for (int id : ids) start_replacement(id);
     r.next = ids.size();
   }
-  // Rolling progress and completion are checked on a short timer as well as on exits.
+  // Progress is driven by the workers' SIGIO (running, retiring) and SIGCHLD (exits); a timer
+  // checks as well, in case a step changed without either (a successor that died starting).
   reload_timer_ = loop_.add_timer(
-      2, [this] { advance_reload(); }, 2);
+      20, [this] { advance_reload(); }, 20);
   advance_reload();
 }
 
@@ -403,9 +419,34 @@ void Manager::stop_old(pid_t old) {
   kill(old, SIGTERM);
 }
 
+// A reload yields the CPU for a bounded time only: under a CPU that stays saturated its work
+// would otherwise wait for as long as the load lasts. After kReloadYieldMs (or half of
+// max_wait_time, whichever is shorter, so that no leaving worker is killed for a slow teardown
+// at the low priority) the manager, the successors still starting and the workers still
+// leaving return to the base priority (the manager may set theirs: it holds the right the
+// setting requires).
+void Manager::stop_yielding(const std::string& why) {
+  if (!reload_ || !reload_->yielding) return;
+  reload_->yielding = false;
+  s_.arena->stats().reload_yielding.store(0);
+  const int base = s_.reload_priority.base;
+  set_own_nice(base);
+  for (const auto& p : procs_) {
+    if (p.pid > 0) setpriority(PRIO_PROCESS, static_cast<id_t>(p.pid), base);
+  }
+  for (const auto& [pid, l] : leaving_) setpriority(PRIO_PROCESS, static_cast<id_t>(pid), base);
+  log_info("reload #{}: {}, its work continues at the normal priority", reload_->rec.id, why);
+}
+
 void Manager::advance_reload() {
   if (!reload_) return;
   Reload& r = *reload_;
+  if (r.yielding) {
+    const auto limit =
+        std::min<int64_t>(kReloadYieldMs, static_cast<int64_t>(s_.cfg.max_wait_time * 500));
+    if (now_ms() - r.started_ms >= limit)
+      stop_yielding("still running after " + std::to_string(limit) + " ms");
+  }
   // An id is done when its successor runs and its old process has left.
   int waiting = 0;
   bool changed = false;
@@ -451,6 +492,10 @@ void Manager::advance_reload() {
   sd_notify_send("READY=1\nSTATUS=serving; reload #" + std::to_string(r.rec.id) + " done (" +
                  std::to_string(r.rec.forced) + " forced)");
   loop_.cancel_timer(reload_timer_);
+  if (r.yielding) {
+    s_.arena->stats().reload_yielding.store(0);
+    set_own_nice(s_.reload_priority.base);
+  }
   reload_.reset();
   if (s_.cb.on_after_reload) s_.cb.on_after_reload(s_.api);
 }

@@ -78,6 +78,10 @@ bool Master::run() {
 
   // Processes orphaned on the way down are reparented here, not to init, and reaped.
   prctl(PR_SET_CHILD_SUBREAPER, 1);
+  s_.reload_priority = plan_reload_priority(s_.cfg.reload_nice);
+  if (!s_.reload_priority.inert_why.empty()) {
+    log_info("reload_nice={} has no effect: {}", s_.cfg.reload_nice, s_.reload_priority.inert_why);
+  }
   // The spawner forks the manager now and again whenever it dies (see spawner.h).
   spawner_ = start_spawner(s_);
   if (spawner_.pid < 0) {

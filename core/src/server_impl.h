@@ -14,6 +14,7 @@
 #include "config.h"
 #include "connection.h"
 #include "control.h"
+#include "priority.h"
 #include "swkit/server.h"
 
 namespace swkit::detail {
@@ -143,6 +144,7 @@ class ServerImpl {
   ControlChannels control;                          // command() (see control.h)
   std::vector<Server::MasterService> services;      // addMasterService()
   std::unique_ptr<WorkerProcess> worker;            // set in event/task worker and user processes
+  ReloadPriority reload_priority;                   // decided by the master at start()
 };
 
 // Role entry points. run_master returns when the server has shut down; the others never

@@ -120,6 +120,7 @@ int WorkerProcess::queue_fd() {
 
 int WorkerProcess::run() {
   if (kind_ == ProcessKind::User) {
+    leave_reload_priority(s_.reload_priority);  // a user process is never reload work
     // A user process body is usually blocking code: let SIGTERM end it the ordinary way (the
     // default action, whatever handler the program installed before start()).
     signal(SIGTERM, SIG_DFL);
@@ -210,6 +211,8 @@ int WorkerProcess::run() {
 
   slot_.status.store(kWorkerIdle, std::memory_order_relaxed);
   if (kind_ != ProcessKind::User && s_.cb.on_worker_start) s_.cb.on_worker_start(s_.api, id_);
+  // Started during a reload: onWorkerStart ran at the reload's lower priority; serving does not.
+  leave_reload_priority(s_.reload_priority);
   slot_.state.store(static_cast<int32_t>(SlotState::Running));
   // Tell the manager at once (a reload waits for this worker to run before the next step).
   if (const pid_t manager = s_.arena->stats().manager_pid.load(); manager > 0) kill(manager, SIGIO);
@@ -1064,6 +1067,10 @@ bool WorkerProcess::finish(std::string_view data) {
   try {
     s.worker = std::make_unique<WorkerProcess>(s, id);
     code = s.worker->run();
+    // Leaving because of a reload: the teardown is reload work (priority.h).
+    if (s.reload_priority.active && s.arena->stats().reload_yielding.load() != 0) {
+      set_own_nice(s.reload_priority.reload);
+    }
     s.worker.reset();
   } catch (const std::exception& e) {
     log_error("{}#{} failed: {}", kind_name(kind), id, e.what());

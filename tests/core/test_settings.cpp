@@ -25,6 +25,8 @@ TEST_CASE("set() refuses out-of-range values with the range", "[settings]") {
   CHECK_THROWS_WITH(s.set({{"dispatch_mode", 9LL}}), Catch::Contains("'dispatch_mode' must be"));
   CHECK_THROWS_WITH(s.set({{"backlog", 70000LL}}), Catch::Contains("[1, 65535]"));
   CHECK_THROWS_WITH(s.set({{"log_level", -1LL}}), Catch::Contains("'log_level'"));
+  CHECK_THROWS_WITH(s.set({{"reload_nice", 20LL}}),
+                    Catch::Contains("'reload_nice' must be an integer in [0, 19], got 20"));
   CHECK_THROWS_WITH(s.set({{"package_length_type", "X"}}),
                     Catch::Contains("one of c C s S n v l L N V"));
 }

@@ -238,6 +238,8 @@ def check_unit(path):
           f"NotifyAccess must be all (the manager, not the master, sends RELOADING=1/READY=1), got {last('NotifyAccess')!r}")
     check(last("KillMode") == "mixed", f"KillMode should be mixed (SIGTERM to the master only), got {last('KillMode')!r}")
     check(last("RuntimeDirectory") == "swkit", "RuntimeDirectory must be swkit (/run/swkit)")
+    check(last("LimitNICE") == "20",
+          f"LimitNICE must be 20 (a reload's successors return from reload_nice to nice 0), got {last('LimitNICE')!r}")
     check(last("PIDFile") == PID_FILE, f"PIDFile must be {PID_FILE}")
 
     start = last("ExecStart") or ""
