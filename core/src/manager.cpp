@@ -186,6 +186,8 @@ void Manager::run() {
   serve_commands(s_, loop_, s_.control.child_end(s_.control.manager_index()), kCommandManager);
   if (s_.cb.on_manager_start) s_.cb.on_manager_start(s_.api);
   loop_.run();
+  // Shutting down in the middle of a reload: the teardown is not reload work.
+  stop_yielding("the server is shutting down");
   stop_children();
   if (s_.cb.on_manager_stop) s_.cb.on_manager_stop(s_.api);
   log_info("manager stopped");

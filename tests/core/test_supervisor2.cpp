@@ -634,3 +634,47 @@ TEST_CASE("reload_nice needs the right to return to the base priority", "[superv
   CHECK_FALSE(may_lower_nice_to(5, 14, false));
   CHECK(may_lower_nice_to(0, static_cast<long long>(RLIM_INFINITY), false));
 }
+
+TEST_CASE("a shutdown in the middle of a yielding reload returns its work to the normal priority",
+          "[supervisor]") {
+  rlimit lim{};
+  getrlimit(RLIMIT_NICE, &lim);
+  if (geteuid() != 0 && lim.rlim_cur < static_cast<rlim_t>(20 - nice_of(0))) {
+    WARN("not root and RLIMIT_NICE too low: reload_nice is inert here");
+    return;
+  }
+  const int base = nice_of(0);
+  REQUIRE(base <= 12);
+  TempLog log;
+  // The successor stays in onWorkerStart until its priority changes (at most 10 s).
+  ServerProcess server(
+      {.settings =
+           {{"worker_num", 1LL}, {"reload_nice", 7LL}, {"log_file", log.path}, {"log_level", 2LL}},
+       .customize = [](Server& s, const EventChannel& ev) {
+         const EventChannel* evp = &ev;
+         s.on("workerStart", [evp](Server& srv, int id) {
+           const auto info = srv.getWorkerInfo(id);
+           const int entry = nice_of(0);
+           if (info && info->generation > 0) evp->emit("successor " + std::to_string(entry));
+           const auto t0 = Clock::now();
+           while (info && info->generation > 0 && nice_of(0) == entry && Clock::now() - t0 < 10s) {
+             std::this_thread::sleep_for(10ms);
+           }
+           evp->emit("workerstart " + std::to_string(id) + " " + std::to_string(getpid()) + " " +
+                     std::to_string(nice_of(0)));
+         });
+       }});
+  REQUIRE(server.events().wait_for("workerstart 0 ", 10s));
+  REQUIRE(kill(server.master(), SIGUSR1) == 0);
+  auto successor = server.events().wait_for("successor ", 10s);
+  REQUIRE(successor);
+  CHECK(std::stoi(split(*successor)[1]) == base + 7);
+  const auto t0 = Clock::now();
+  server.stop();                   // SIGTERM to the master, waits for it to exit
+  CHECK(Clock::now() - t0 < 10s);  // not held back by the successor's 10 s loop
+  const std::string text = log.text();
+  INFO(text);
+  CHECK(text.find("reload #1: the server is shutting down, its work continues at the normal "
+                  "priority") != std::string::npos);
+  CHECK(text.find("did not exit within max_wait_time") == std::string::npos);
+}
