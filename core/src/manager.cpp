@@ -66,8 +66,7 @@ class Manager {
     size_t next = 0;         // rolling: next index of queue to stop
     std::unordered_map<int, int> result_index;  // id -> index in rec.results
     std::unordered_map<int, pid_t> old_of;      // id -> old pid still to stop or to leave
-    int64_t started_ms = 0;
-    bool yielding = false;  // its work runs at reload_nice (see stop_yielding)
+    int64_t started_ms = 0;                     // monotonic, for the bound on yielding
   };
 
   pid_t spawn(int id);
@@ -85,6 +84,8 @@ class Manager {
   void release_read_owner(int id, pid_t pid);
   void advance_reload();
   void stop_yielding(const std::string& why);
+  // The running reload's work runs at reload_nice (the arena's flag, which leaving workers read).
+  bool yielding() const { return s_.arena->stats().reload_yielding.load() != 0; }
   void publish(const ReloadRecord& rec);
 
   ServerImpl& s_;
@@ -152,6 +153,10 @@ void Manager::schedule_respawn(int id, int64_t delay_ms) {
 void Manager::run() {
   StatsBlock& st = s_.arena->stats();
   st.manager_pid.store(getpid());
+  // A new manager runs no reload: one killed in the middle of a reload left these set, and
+  // reload() would be refused for good.
+  st.reload_running.store(0);
+  st.reload_yielding.store(0);
   procs_.assign(s_.total_processes(), Proc{});
   sigset_t set = handled_signals();
   signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -359,7 +364,6 @@ void Manager::begin_reload(bool task_only) {
   // forked from here start at this priority too.
   r.started_ms = now_ms();
   if (s_.reload_priority.active) {
-    r.yielding = true;
     st.reload_yielding.store(1);
     set_own_nice(s_.reload_priority.reload);
   }
@@ -428,8 +432,7 @@ void Manager::stop_old(pid_t old) {
 // leaving return to the base priority (the manager may set theirs: it holds the right the
 // setting requires).
 void Manager::stop_yielding(const std::string& why) {
-  if (!reload_ || !reload_->yielding) return;
-  reload_->yielding = false;
+  if (!reload_ || !yielding()) return;
   s_.arena->stats().reload_yielding.store(0);
   const int base = s_.reload_priority.base;
   set_own_nice(base);
@@ -443,7 +446,7 @@ void Manager::stop_yielding(const std::string& why) {
 void Manager::advance_reload() {
   if (!reload_) return;
   Reload& r = *reload_;
-  if (r.yielding) {
+  if (yielding()) {
     const auto limit =
         std::min<int64_t>(kReloadYieldMs, static_cast<int64_t>(s_.cfg.max_wait_time * 500));
     if (now_ms() - r.started_ms >= limit)
@@ -494,7 +497,7 @@ void Manager::advance_reload() {
   sd_notify_send("READY=1\nSTATUS=serving; reload #" + std::to_string(r.rec.id) + " done (" +
                  std::to_string(r.rec.forced) + " forced)");
   loop_.cancel_timer(reload_timer_);
-  if (r.yielding) {
+  if (yielding()) {
     s_.arena->stats().reload_yielding.store(0);
     set_own_nice(s_.reload_priority.base);
   }

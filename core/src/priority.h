@@ -17,19 +17,20 @@ struct ReloadPriority {
   std::string inert_why;  // reload_nice > 0 but inactive: why
 };
 
-// Whether a process may lower its nice value to `target`: with CAP_SYS_NICE, or when
+// Any process. Whether a process may lower its nice value to `target`: with CAP_SYS_NICE, or when
 // RLIMIT_NICE allows it (the limit r permits nice values down to 20 - r).
 bool may_lower_nice_to(int target, long long rlimit_nice, bool cap_sys_nice);
 
 // In the master at start(): reads the base nice value, the privileges, and decides.
 ReloadPriority plan_reload_priority(int reload_nice);
 
-// A successor ready to serve (or a user process, never reload work): back to the base priority.
+// In a worker or user process: a successor ready to serve (or a user process, never reload
+// work) goes back to the base priority.
 void leave_reload_priority(const ReloadPriority& p);
 
-// Sets the calling process's nice value; logs a warning when the kernel refuses.
+// Any process. Sets the calling process's nice value; logs a warning when the kernel refuses.
 void set_own_nice(int nice);
-// The calling process's nice value.
+// Any process. The calling process's nice value.
 int own_nice();
 
 }  // namespace swkit::detail

@@ -23,15 +23,6 @@ namespace {
 
 int64_t g_drain_timer = 0;  // in the worker process of the onWorkerExit test
 
-// A user process that stays quiet (its clients see only their own replies).
-void add_quiet_user_process(Server& s, const EventChannel& ev) {
-  const EventChannel* evp = &ev;
-  s.addProcess([evp](Server&, int id) {
-    evp->emit("userstart " + std::to_string(id) + " " + std::to_string(getpid()));
-    for (;;) std::this_thread::sleep_for(1s);
-  });
-}
-
 // A user process that sends "from-user" to every connection every 100 ms.
 void add_user_process(Server& s, const EventChannel& ev) {
   const EventChannel* evp = &ev;

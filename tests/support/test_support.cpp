@@ -60,6 +60,14 @@ pid_t pid_of(Client& c, int id) {
   return std::stoi(field(c.call("winfo " + std::to_string(id)), "pid"));
 }
 
+void add_quiet_user_process(Server& s, const EventChannel& ev) {
+  const EventChannel* evp = &ev;
+  s.addProcess([evp](Server&, int id) {
+    evp->emit("userstart " + std::to_string(id) + " " + std::to_string(getpid()));
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // idle body, not a wait
+  });
+}
+
 std::string wait_reload_done(ServerProcess& server, std::chrono::milliseconds timeout) {
   std::string line;
   eventually(

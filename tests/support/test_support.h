@@ -137,6 +137,9 @@ std::string field(const std::string& line, const std::string& key);
 // Supervisor helpers over the test server's commands.
 // The pid of worker id, from its slot ("winfo").
 pid_t pid_of(Client& c, int id);
+// Adds a user process that says "userstart ID PID" and then idles until it is stopped (it
+// sends nothing: clients see only their own replies).
+void add_quiet_user_process(Server& s, const EventChannel& ev);
 // Waits for the newest reload transaction to be done; returns its "reloads" line.
 std::string wait_reload_done(ServerProcess& server, std::chrono::milliseconds timeout = 15s);
 // The "workers" field of a "reloads" line: one {id, old pid, new pid, ...} per worker.
