@@ -8,6 +8,10 @@
 //   reload_bench --port P [--workers 4]                 plain echo (the steady state)
 //   --interval-ms MS: with --reload-loop, a pause between one reload's end and the next
 //   --reload-nice N: the reload_nice setting (default: the server's default)
+//   --reload-cpu-percent N: the reload_cpu_percent setting (default: the server's default)
+//   --log-file F: with chained --reload-loop, one line per reload: id, start (wall clock, s),
+//                 duration in ms, pauses between its steps in ms (paced_ms), mean CPU per
+//                 replaced worker in ms
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,9 +54,9 @@ double wait_done(swkit::Server& s, uint32_t id, int workers) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int port = 0, workers = 4, reloads = 0, interval_ms = 0, reload_nice = -1;
+  int port = 0, workers = 4, reloads = 0, interval_ms = 0, reload_nice = -1, cpu_percent = -1;
   bool loop = false;
-  std::string count_file;
+  std::string count_file, log_file;
   for (int i = 1; i < argc; i++) {
     const std::string a = argv[i];
     auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
@@ -70,6 +74,10 @@ int main(int argc, char** argv) {
       interval_ms = std::stoi(next());
     else if (a == "--reload-nice")
       reload_nice = std::stoi(next());
+    else if (a == "--reload-cpu-percent")
+      cpu_percent = std::stoi(next());
+    else if (a == "--log-file")
+      log_file = next();
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -78,13 +86,25 @@ int main(int argc, char** argv) {
   swkit::Server server("127.0.0.1", port, swkit::Mode::Process);
   server.set({{"worker_num", static_cast<long long>(workers)}, {"log_level", 4LL}});
   if (reload_nice >= 0) server.set({{"reload_nice", static_cast<long long>(reload_nice)}});
+  if (cpu_percent >= 0) {
+    server.set({{"reload_cpu_percent", static_cast<long long>(cpu_percent)}});
+  }
   server.on("receive",
             [](swkit::Server& s, swkit::SessionId fd, int, std::string_view d) { s.send(fd, d); });
   const bool chained = loop && interval_ms == 0;
   if (chained) {
-    server.on("afterReload", [count_file](swkit::Server& s) {
-      const uint32_t id = s.getReloads().back().id;
+    server.on("afterReload", [count_file, log_file](swkit::Server& s) {
+      const swkit::ReloadInfo r = s.getReloads().back();
+      const uint32_t id = r.id;
       if (!count_file.empty()) std::ofstream(count_file) << id << "\n";
+      if (!log_file.empty()) {
+        double cpu_ms = 0;
+        for (const auto& w : r.workers) cpu_ms += w.cpu_us / 1000.0;
+        std::ofstream(log_file, std::ios::app)
+            << id << " " << std::fixed << r.started_at << " "
+            << (r.finished_at - r.started_at) * 1000 << " " << r.paced_ms << " "
+            << cpu_ms / std::max<size_t>(1, r.workers.size()) << "\n";
+      }
       s.reload();
     });
     server.addProcess([](swkit::Server& s, int) {

@@ -783,7 +783,12 @@ int wait_reload(AdminClient& admin, const json& started, const ReloadOptions& o)
     std::cout << current.dump(2) << "\n";
   } else {
     std::cout << "reload #" << id << " done in " << fixed(took, 2) << " s: " << total
-              << " workers replaced, " << forced << " forced\n";
+              << " workers replaced, " << forced << " forced";
+    // Rolling steps paced under traffic (reload_cpu_percent): say how much of the time it was.
+    if (const int64_t paced = int_of(current, "paced_ms", 0); paced > 0) {
+      std::cout << ", " << paced << " ms of pauses between steps under traffic";
+    }
+    std::cout << "\n";
   }
   if (forced != 0 || !bool_of(current, "clean")) {
     throw Failure(kFailed, "reload #" + std::to_string(id) +

@@ -59,7 +59,8 @@ json reload_json(const ReloadInfo& r) {
                        {"old_pid", w.old_pid},
                        {"new_pid", w.new_pid},
                        {"drain_ms", w.drain_ms},
-                       {"forced", w.forced}});
+                       {"forced", w.forced},
+                       {"cpu_us", w.cpu_us}});
   }
   return {{"id", r.id},
           {"trigger", r.trigger},
@@ -69,6 +70,7 @@ json reload_json(const ReloadInfo& r) {
           {"clean", r.done && r.forced == 0},
           {"forced", r.forced},
           {"refused", r.refused},
+          {"paced_ms", r.paced_ms},
           {"started_at", r.started_at},
           {"finished_at", r.finished_at},
           {"workers", workers}};

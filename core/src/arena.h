@@ -92,6 +92,9 @@ struct alignas(64) WorkerSlot {
   std::atomic<uint32_t> generation{0};  // id of the reload that started it (0 = initial)
   std::atomic<int64_t> backoff_until_ms{0};
   std::atomic<int32_t> retire_requested{0};  // max_request / stop(): replace me
+  // Written by the process when it reports RUNNING: the CPU its start-up took, from fork through
+  // onWorkerStart, in ns (reload_pace.h; -1 = unknown).
+  std::atomic<int64_t> start_cpu_ns{0};
   // The pid that may read this id's IPC socket (0: the next to claim it). A successor started
   // while its predecessor still serves waits until the predecessor hands the socket over, so
   // that two processes never read it at once (chunks of one message would be split).
@@ -134,6 +137,7 @@ struct ReloadWorkerResult {
   int32_t new_pid;
   int32_t drain_ms;  // SIGTERM to exit
   int32_t forced;    // 1 = SIGKILLed after max_wait_time
+  int32_t cpu_us;    // CPU of the replacement: fork, start-up, teardown (-1 = not measured)
 };
 
 // A reload transaction as the manager records it; the last kReloadHistory stay in the arena.
@@ -147,6 +151,7 @@ struct ReloadRecord {
   int32_t workers;    // entries in results (up to kMaxWorkers)
   int32_t forced;     // how many were SIGKILLed
   int32_t refused;    // reload requests refused while this one ran
+  int32_t paced_ms;   // pauses between rolling steps (reload_cpu_percent)
   double started_at;  // wall clock
   double finished_at;
   ReloadWorkerResult results[kMaxWorkers];

@@ -191,6 +191,8 @@ const std::unordered_map<std::string, Setter>& setters() {
        [](Config& c, auto& k, auto& v) { c.max_request_grace = int_in(k, v, 0, 1LL << 40); }},
       {"reload_async", [](Config& c, auto& k, auto& v) { c.reload_async = boolean(k, v); }},
       {"reload_nice", [](Config& c, auto& k, auto& v) { c.reload_nice = int_in(k, v, 0, 19); }},
+      {"reload_cpu_percent",
+       [](Config& c, auto& k, auto& v) { c.reload_cpu_percent = int_in(k, v, 1, 100); }},
       {"task_worker_num",
        [](Config& c, auto& k, auto& v) { c.task_worker_num = int_in(k, v, 0, 1024); }},
       {"task_ipc_mode", [](Config& c, auto& k, auto& v) { c.task_ipc_mode = int_in(k, v, 1, 3); }},

@@ -19,6 +19,7 @@
 #include "event_loop.h"
 #include "log.h"
 #include "notify.h"
+#include "reload_pace.h"
 #include "server_impl.h"
 
 namespace swkit::detail {
@@ -58,7 +59,8 @@ class Manager {
     int id;
     int64_t term_ms;
     uint64_t kill_timer;
-    bool reload;  // part of the running reload transaction
+    bool reload;                  // part of the running reload transaction
+    int64_t cpu_at_term_ns = -1;  // its CPU when told to stop (its teardown is the rest)
   };
   struct Reload {
     ReloadRecord rec;
@@ -67,12 +69,18 @@ class Manager {
     std::unordered_map<int, int> result_index;  // id -> index in rec.results
     std::unordered_map<int, pid_t> old_of;      // id -> old pid still to stop or to leave
     int64_t started_ms = 0;                     // monotonic, for the bound on yielding
+    // Pacing of rolling steps (reload_pace.h): the step under way, what it has cost so far.
+    bool step_open = false;
+    int64_t step_manager_cpu0_ns = 0;          // the manager's CPU when the step started
+    int64_t step_dispatch0 = 0;                // requests dispatched when the step started
+    uint64_t pause_timer = 0;                  // pausing before the next step
+    std::unordered_map<int, int64_t> cost_ns;  // id -> CPU of its replacement so far
   };
 
   pid_t spawn(int id);
   void schedule_respawn(int id, int64_t delay_ms);
   void reap();
-  void on_exit(pid_t pid, int status);
+  void on_exit(pid_t pid, int status, int64_t cpu_ns);
   void on_retire_requests();
   void reclaim_connections(int worker_id);
   void start_user_processes();
@@ -83,6 +91,9 @@ class Manager {
   void stop_old(pid_t old);
   void release_read_owner(int id, pid_t pid);
   void advance_reload();
+  void start_next_step();
+  int64_t close_step();
+  void add_cost(int id, int64_t ns);
   void stop_yielding(const std::string& why);
   // The running reload's work runs at reload_nice (the arena's flag, which leaving workers read).
   bool yielding() const { return s_.arena->stats().reload_yielding.load() != 0; }
@@ -200,8 +211,14 @@ void Manager::run() {
 
 void Manager::reap() {
   int status = 0;
+  rusage ru{};
   pid_t pid;
-  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) on_exit(pid, status);
+  while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
+    const int64_t cpu_ns =
+        (static_cast<int64_t>(ru.ru_utime.tv_sec) + ru.ru_stime.tv_sec) * 1000000000 +
+        (static_cast<int64_t>(ru.ru_utime.tv_usec) + ru.ru_stime.tv_usec) * 1000;
+    on_exit(pid, status, cpu_ns);
+  }
   start_user_processes();
 }
 
@@ -220,7 +237,8 @@ void Manager::start_user_processes() {
   for (int i = 0; i < s_.user_processes(); i++) spawn(s_.event_workers() + s_.task_workers() + i);
 }
 
-void Manager::on_exit(pid_t pid, int status) {
+// cpu_ns: all the CPU the process used (wait4).
+void Manager::on_exit(pid_t pid, int status, int64_t cpu_ns) {
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
   const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   if (auto it = leaving_.find(pid); it != leaving_.end()) {
@@ -237,6 +255,9 @@ void Manager::on_exit(pid_t pid, int status) {
       r.drain_ms = leaving.term_ms ? static_cast<int32_t>(now_ms() - leaving.term_ms) : 0;
       r.forced = sig == SIGKILL ? 1 : 0;
       if (r.forced) reload_->rec.forced++;
+      if (leaving.cpu_at_term_ns >= 0) {
+        add_cost(leaving.id, std::max<int64_t>(0, cpu_ns - leaving.cpu_at_term_ns));
+      }
       reload_->old_of.erase(leaving.id);
       advance_reload();
     }
@@ -351,7 +372,7 @@ void Manager::begin_reload(bool task_only) {
   r.rec.started_at = wall_time();
   r.queue = ids;
   for (size_t i = 0; i < ids.size() && i < ReloadRecord::kMaxWorkers; i++) {
-    r.rec.results[i] = ReloadWorkerResult{ids[i], -1, -1, -1, 0};
+    r.rec.results[i] = ReloadWorkerResult{ids[i], -1, -1, -1, 0, -1};
     r.result_index[ids[i]] = static_cast<int>(i);
   }
   r.rec.workers = static_cast<int32_t>(std::min<size_t>(ids.size(), ReloadRecord::kMaxWorkers));
@@ -414,6 +435,7 @@ void Manager::start_replacement(int id) {
 void Manager::stop_old(pid_t old) {
   Leaving& leaving = leaving_[old];
   leaving.term_ms = now_ms();
+  leaving.cpu_at_term_ns = process_cpu_ns(old);
   // After max_wait_time the straggler is killed; its result says forced.
   leaving.kill_timer = loop_.add_timer(s_.cfg.max_wait_time * 1000, [this, old] {
     if (leaving_.count(old)) {
@@ -467,6 +489,9 @@ void Manager::advance_reload() {
       if (new_pid != cur) {
         new_pid = cur;
         changed = true;
+        if (const int64_t start_cpu = slot.start_cpu_ns.load(); start_cpu >= 0) {
+          add_cost(id, start_cpu);
+        }
       }
     }
     auto old = r.old_of.find(id);
@@ -477,14 +502,26 @@ void Manager::advance_reload() {
     if (!up || old != r.old_of.end()) waiting++;
   }
   if (!r.rec.parallel && waiting == 0 && r.next < r.queue.size()) {
-    start_replacement(r.queue[r.next++]);
+    if (r.pause_timer != 0) return;
+    const int64_t pause = close_step();
+    if (pause <= 0) {
+      start_next_step();
+      return;
+    }
+    r.rec.paced_ms += static_cast<int32_t>(pause);
     publish(r.rec);
+    r.pause_timer = loop_.add_timer(static_cast<double>(pause), [this] {
+      if (!reload_) return;
+      reload_->pause_timer = 0;
+      start_next_step();
+    });
     return;
   }
   if (waiting > 0 || r.next < r.queue.size()) {
     if (changed) publish(r.rec);
     return;
   }
+  close_step();
   for (const int id : r.queue) {
     if (r.result_index.count(id)) r.rec.results[r.result_index[id]].new_pid = procs_[id].pid;
   }
@@ -503,6 +540,38 @@ void Manager::advance_reload() {
   }
   reload_.reset();
   if (s_.cb.on_after_reload) s_.cb.on_after_reload(s_.api);
+}
+
+void Manager::add_cost(int id, int64_t ns) {
+  Reload& r = *reload_;
+  const int64_t total = r.cost_ns[id] += ns;
+  if (auto at = r.result_index.find(id); at != r.result_index.end()) {
+    r.rec.results[at->second].cpu_us =
+        static_cast<int32_t>(std::min<int64_t>(total / 1000, INT32_MAX));
+  }
+}
+
+// Rolling: the next step starts; the manager's CPU from here to the step's end (its fork and
+// bookkeeping) counts towards the step.
+void Manager::start_next_step() {
+  Reload& r = *reload_;
+  r.step_open = true;
+  r.step_dispatch0 = s_.arena->stats().dispatch_count.load();
+  r.step_manager_cpu0_ns = process_cpu_ns(0);
+  start_replacement(r.queue[r.next++]);
+  publish(r.rec);
+}
+
+// Rolling: the step under way is done (its successor runs, its old process has left). Returns
+// the pause before the next step (0 for none).
+int64_t Manager::close_step() {
+  Reload& r = *reload_;
+  if (r.rec.parallel || !r.step_open || r.next == 0) return 0;
+  r.step_open = false;
+  const int id = r.queue[r.next - 1];
+  add_cost(id, process_cpu_ns(0) - r.step_manager_cpu0_ns);
+  const bool traffic = s_.arena->stats().dispatch_count.load() != r.step_dispatch0;
+  return step_pause_ms(r.cost_ns[id], traffic, s_.cfg.reload_cpu_percent);
 }
 
 void Manager::stop_children() {

@@ -1087,11 +1087,12 @@ std::vector<ReloadInfo> Server::getReloads() const {
     r.done = rec.done != 0;
     r.forced = rec.forced;
     r.refused = rec.refused;
+    r.paced_ms = rec.paced_ms;
     r.started_at = rec.started_at;
     r.finished_at = rec.finished_at;
     for (int i = 0; i < rec.workers; i++) {
       const auto& w = rec.results[i];
-      r.workers.push_back({w.worker_id, w.old_pid, w.new_pid, w.drain_ms, w.forced != 0});
+      r.workers.push_back({w.worker_id, w.old_pid, w.new_pid, w.drain_ms, w.forced != 0, w.cpu_us});
     }
     out.push_back(std::move(r));
   }

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "log.h"
+#include "reload_pace.h"
 
 namespace swkit::detail {
 
@@ -213,6 +214,7 @@ int WorkerProcess::run() {
   if (kind_ != ProcessKind::User && s_.cb.on_worker_start) s_.cb.on_worker_start(s_.api, id_);
   // Started during a reload: onWorkerStart ran at the reload's lower priority; serving does not.
   leave_reload_priority(s_.reload_priority);
+  slot_.start_cpu_ns.store(process_cpu_ns(0));  // a reload's pacing counts it (reload_pace.h)
   slot_.state.store(static_cast<int32_t>(SlotState::Running));
   // Tell the manager at once (a reload waits for this worker to run before the next step).
   if (const pid_t manager = s_.arena->stats().manager_pid.load(); manager > 0) kill(manager, SIGIO);

@@ -27,6 +27,10 @@ TEST_CASE("set() refuses out-of-range values with the range", "[settings]") {
   CHECK_THROWS_WITH(s.set({{"log_level", -1LL}}), Catch::Contains("'log_level'"));
   CHECK_THROWS_WITH(s.set({{"reload_nice", 20LL}}),
                     Catch::Contains("'reload_nice' must be an integer in [0, 19], got 20"));
+  CHECK_THROWS_WITH(s.set({{"reload_cpu_percent", 0LL}}),
+                    Catch::Contains("'reload_cpu_percent' must be an integer in [1, 100], got 0"));
+  CHECK_THROWS_WITH(s.set({{"reload_cpu_percent", 101LL}}),
+                    Catch::Contains("'reload_cpu_percent' must be an integer in [1, 100]"));
   CHECK_THROWS_WITH(s.set({{"package_length_type", "X"}}),
                     Catch::Contains("one of c C s S n v l L N V"));
 }

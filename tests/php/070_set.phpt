@@ -15,6 +15,7 @@ var_dump($s->set(['open_tcp_nodelay' => true, 'max_wait_time' => 1.5, 'package_e
 var_dump($s->set(['no_such_setting' => 1]));
 var_dump($s->set(['worker_num' => 0]));
 var_dump($s->set(['reload_nice' => 20]));  // swkit's own setting (docs/supervisor.md)
+var_dump($s->set(['reload_cpu_percent' => 0]));  // swkit's too
 var_dump($s->set(['worker_num' => 3, 'dispatch_mode' => 99]));
 var_dump($s->set(['worker_num' => [1, 2]]));
 var_dump($s->set([1, 2]));
@@ -32,6 +33,9 @@ Warning: Swoole\Server::set(): 'worker_num' must be an integer in [1, 1024], got
 bool(false)
 
 Warning: Swoole\Server::set(): 'reload_nice' must be an integer in [0, 19], got 20 in %s on line %d
+bool(false)
+
+Warning: Swoole\Server::set(): 'reload_cpu_percent' must be an integer in [1, 100], got 0 in %s on line %d
 bool(false)
 
 Warning: Swoole\Server::set(): 'dispatch_mode' %s in %s on line %d

@@ -389,7 +389,7 @@ void install_command_server(Server& server, const EventChannel& events) {
                 : "err " + std::to_string(s.getLastError()));
     } else if (cmd == "reloads") {
       // The newest transaction: "id=N done=0|1 strategy=S trigger=T task_only=0|1 forced=N
-      // refused=N workers=id:old:new:drain_ms:forced,..."
+      // refused=N paced_ms=N ms=DURATION count=N workers=id:old:new:drain_ms:forced:cpu_us,..."
       const auto all = s.getReloads();
       if (all.empty()) {
         reply("none");
@@ -400,11 +400,13 @@ void install_command_server(Server& server, const EventChannel& events) {
       for (const auto& x : r.workers) {
         w += std::to_string(x.id) + ":" + std::to_string(x.old_pid) + ":" +
              std::to_string(x.new_pid) + ":" + std::to_string(x.drain_ms) + ":" +
-             (x.forced ? "1" : "0") + ",";
+             (x.forced ? "1" : "0") + ":" + std::to_string(x.cpu_us) + ",";
       }
-      reply("id=" + std::to_string(r.id) + " done=" + (r.done ? "1" : "0") + " strategy=" +
-            r.strategy + " trigger=" + r.trigger + " task_only=" + (r.task_only ? "1" : "0") +
-            " forced=" + std::to_string(r.forced) + " refused=" + std::to_string(r.refused) +
+      reply("id=" + std::to_string(r.id) + " done=" + (r.done ? "1" : "0") +
+            " strategy=" + r.strategy + " trigger=" + r.trigger +
+            " task_only=" + (r.task_only ? "1" : "0") + " forced=" + std::to_string(r.forced) +
+            " refused=" + std::to_string(r.refused) + " paced_ms=" + std::to_string(r.paced_ms) +
+            " ms=" + std::to_string(r.done ? (r.finished_at - r.started_at) * 1000 : -1.0) +
             " count=" + std::to_string(all.size()) + " workers=" + w);
     } else if (cmd == "winfo" && args.size() == 2) {
       const auto info = s.getWorkerInfo(std::stoi(args[1]));

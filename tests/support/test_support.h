@@ -142,7 +142,8 @@ pid_t pid_of(Client& c, int id);
 void add_quiet_user_process(Server& s, const EventChannel& ev);
 // Waits for the newest reload transaction to be done; returns its "reloads" line.
 std::string wait_reload_done(ServerProcess& server, std::chrono::milliseconds timeout = 15s);
-// The "workers" field of a "reloads" line: one {id, old pid, new pid, ...} per worker.
+// The "workers" field of a "reloads" line: one {id, old pid, new pid, drain_ms, forced, cpu_us}
+// per worker.
 std::vector<std::vector<std::string>> reload_workers(const std::string& line);
 
 }  // namespace swkit::test

@@ -136,6 +136,7 @@ struct ReloadInfo {
     pid_t new_pid;
     int drain_ms;
     bool forced;
+    int cpu_us;  // CPU of the replacement: fork, start-up, teardown (-1 = not measured)
   };
   uint32_t id = 0;
   std::string trigger;   // signal, api, admin
@@ -143,7 +144,8 @@ struct ReloadInfo {
   bool task_only = false;
   bool done = false;
   int forced = 0;
-  int refused = 0;  // reload requests refused while it ran
+  int refused = 0;   // reload requests refused while it ran
+  int paced_ms = 0;  // pauses between rolling steps (reload_cpu_percent)
   double started_at = 0;
   double finished_at = 0;
   std::vector<Worker> workers;
