@@ -481,6 +481,7 @@ TEST_CASE("POST /v1/reload with task_only and wait replaces the task workers alo
   CHECK(tx["task_only"] == true);
   CHECK(tx["done"] == true);
   CHECK(tx["clean"] == true);
+  CHECK(tx["paced_ms"] == 0);  // no traffic, no pauses
   REQUIRE(tx["workers"].size() == 2);
   std::map<int, pid_t> replaced;  // worker id -> new pid
   for (int i = 0; i < 2; i++) {
@@ -491,6 +492,7 @@ TEST_CASE("POST /v1/reload with task_only and wait replaces the task workers alo
     CHECK(w["new_pid"] != before[2 + i]);
     CHECK(w["drain_ms"].get<int>() >= 0);
     CHECK(w["forced"] == false);
+    CHECK(w["cpu_us"].get<int>() > 0);  // what the replacement cost (reload_cpu_percent)
     replaced[w["id"].get<int>()] = w["new_pid"].get<pid_t>();
   }
 
