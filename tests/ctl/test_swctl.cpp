@@ -729,6 +729,7 @@ TEST_CASE("reload --task-only --wait replaces only the task workers through the 
   CHECK(r.out.find("task_worker-1: pid " + std::to_string(before[3]) + " -> ") !=
         std::string::npos);
   CHECK(r.out.find("2 workers replaced, 0 forced") != std::string::npos);
+  CHECK(r.out.find("pauses") == std::string::npos);  // no traffic: not paced
   const auto lines = split(r.out, '\n');
   CHECK(lines.size() == 3);
   for (const auto& line : lines) {
@@ -761,6 +762,38 @@ TEST_CASE("reload --task-only --wait replaces only the task workers through the 
   }
   CHECK(ids == std::set<int>{2, 3});
   CHECK(new_pids == task_pids);
+}
+
+TEST_CASE("reload --wait under traffic says how long the rolling steps paused", "[ctl][reload]") {
+  const std::string sock = temp_path("paced.sock");
+  ServerProcess server(with_admin(sock, {{"worker_num", 3LL}, {"reload_cpu_percent", 10LL}}));
+  server.wait_workers(3);
+  // Two clients keep requests flowing until swctl returns (reload_cpu_percent paces a rolling
+  // reload only while the server dispatches requests).
+  std::atomic<bool> done{false};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 2; i++) {
+    clients.emplace_back([&] {
+      Client c(server.port());
+      while (!done.load()) {
+        if (c.call("echo x").rfind(" x") != std::string::npos) answered++;
+      }
+    });
+  }
+  REQUIRE(eventually([&] { return answered.load() >= 20; }));
+  const Run r = swctl({"--socket", sock, "reload", "--wait"});
+  done = true;
+  for (auto& t : clients) t.join();
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("3 workers replaced, 0 forced, ") != std::string::npos);
+  CHECK(r.out.find(" ms of pauses between steps under traffic") != std::string::npos);
+  // The figure is the record's.
+  const json rec = parsed(swctl({"--socket", sock, "reloads", "--json"})).at("reloads").back();
+  CHECK(rec.at("paced_ms").get<int>() > 0);
+  CHECK(r.out.find(", " + std::to_string(rec.at("paced_ms").get<int>()) + " ms of pauses") !=
+        std::string::npos);
 }
 
 TEST_CASE("workers, stats and status --json print the data of the /v1 routes", "[ctl]") {
