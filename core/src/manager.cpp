@@ -72,7 +72,7 @@ class Manager {
     // Pacing of rolling steps (reload_pace.h): the step under way, what it has cost so far.
     bool step_open = false;
     int64_t step_manager_cpu0_ns = 0;          // the manager's CPU when the step started
-    int64_t step_dispatch0 = 0;                // requests dispatched when the step started
+    int64_t step_requests0 = 0;                // requests handled when the step started
     uint64_t pause_timer = 0;                  // pausing before the next step
     std::unordered_map<int, int64_t> cost_ns;  // id -> CPU of its replacement so far
   };
@@ -210,13 +210,15 @@ void Manager::run() {
 }
 
 void Manager::reap() {
-  int status = 0;
-  rusage ru{};
-  pid_t pid;
-  while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
-    const int64_t cpu_ns =
-        (static_cast<int64_t>(ru.ru_utime.tv_sec) + ru.ru_stime.tv_sec) * 1000000000 +
-        (static_cast<int64_t>(ru.ru_utime.tv_usec) + ru.ru_stime.tv_usec) * 1000;
+  for (;;) {
+    // Peek first: the exited child's own CPU clock is readable until it is reaped (wait4's
+    // rusage would add the CPU of every child it waited for, e.g. a PHP worker's system()).
+    siginfo_t info{};
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid <= 0) break;
+    const pid_t pid = info.si_pid;
+    const int64_t cpu_ns = process_cpu_ns(pid);
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) != pid) break;
     on_exit(pid, status, cpu_ns);
   }
   start_user_processes();
@@ -237,7 +239,7 @@ void Manager::start_user_processes() {
   for (int i = 0; i < s_.user_processes(); i++) spawn(s_.event_workers() + s_.task_workers() + i);
 }
 
-// cpu_ns: all the CPU the process used (wait4).
+// cpu_ns: the CPU the process used (-1: unknown).
 void Manager::on_exit(pid_t pid, int status, int64_t cpu_ns) {
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
   const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
@@ -255,7 +257,7 @@ void Manager::on_exit(pid_t pid, int status, int64_t cpu_ns) {
       r.drain_ms = leaving.term_ms ? static_cast<int32_t>(now_ms() - leaving.term_ms) : 0;
       r.forced = sig == SIGKILL ? 1 : 0;
       if (r.forced) reload_->rec.forced++;
-      if (leaving.cpu_at_term_ns >= 0) {
+      if (leaving.cpu_at_term_ns >= 0 && cpu_ns >= 0) {
         add_cost(leaving.id, std::max<int64_t>(0, cpu_ns - leaving.cpu_at_term_ns));
       }
       reload_->old_of.erase(leaving.id);
@@ -471,7 +473,8 @@ void Manager::advance_reload() {
   if (yielding()) {
     const auto limit =
         std::min<int64_t>(kReloadYieldMs, static_cast<int64_t>(s_.cfg.max_wait_time * 500));
-    if (now_ms() - r.started_ms >= limit)
+    // Pauses between paced steps (reload_cpu_percent) are not reload work: they do not count.
+    if (now_ms() - r.started_ms - r.rec.paced_ms >= limit)
       stop_yielding("still running after " + std::to_string(limit) + " ms");
   }
   // An id is done when its successor runs and its old process has left.
@@ -510,10 +513,12 @@ void Manager::advance_reload() {
     }
     r.rec.paced_ms += static_cast<int32_t>(pause);
     publish(r.rec);
+    // The step is closed; when the pause ends, advance_reload checks again that every earlier
+    // step still runs (a successor may have crashed meanwhile) before the next starts.
     r.pause_timer = loop_.add_timer(static_cast<double>(pause), [this] {
-      if (!reload_) return;
+      if (!reload_ || stopping_) return;
       reload_->pause_timer = 0;
-      start_next_step();
+      advance_reload();
     });
     return;
   }
@@ -556,7 +561,7 @@ void Manager::add_cost(int id, int64_t ns) {
 void Manager::start_next_step() {
   Reload& r = *reload_;
   r.step_open = true;
-  r.step_dispatch0 = s_.arena->stats().dispatch_count.load();
+  r.step_requests0 = s_.arena->stats().request_count.load();
   r.step_manager_cpu0_ns = process_cpu_ns(0);
   start_replacement(r.queue[r.next++]);
   publish(r.rec);
@@ -569,8 +574,12 @@ int64_t Manager::close_step() {
   if (r.rec.parallel || !r.step_open || r.next == 0) return 0;
   r.step_open = false;
   const int id = r.queue[r.next - 1];
-  add_cost(id, process_cpu_ns(0) - r.step_manager_cpu0_ns);
-  const bool traffic = s_.arena->stats().dispatch_count.load() != r.step_dispatch0;
+  if (const int64_t now = process_cpu_ns(0); now >= 0 && r.step_manager_cpu0_ns >= 0) {
+    add_cost(id, now - r.step_manager_cpu0_ns);
+  }
+  // Traffic: the workers handled a request (onReceive, onPacket) during the step, in either
+  // mode (in BASE mode no master dispatches).
+  const bool traffic = s_.arena->stats().request_count.load() != r.step_requests0;
   return step_pause_ms(r.cost_ns[id], traffic, s_.cfg.reload_cpu_percent);
 }
 

@@ -1,8 +1,9 @@
 // Pacing of rolling reloads under traffic (the reload_cpu_percent setting, docs/supervisor.md
-// "Pacing"). The manager measures the CPU each rolling step costs (its own fork and bookkeeping,
-// the successor's start-up through onWorkerStart, the old worker's teardown) and, when the
-// server dispatched requests during the step, waits before the next step long enough that the
-// reload's work takes at most that share of one CPU. An idle server reloads at full speed.
+// "Pacing under traffic"). The manager measures the CPU each rolling step costs (its own fork and
+// bookkeeping, the successor's start-up through onWorkerStart, the old worker's teardown) and, when
+// the workers handled requests during the step, waits before the next step long enough that the
+// reload's work takes at most that share of one CPU (up to the cap on a pause). An idle server
+// reloads at full speed.
 #pragma once
 
 #include <sys/types.h>

@@ -769,22 +769,12 @@ TEST_CASE("reload --wait under traffic says how long the rolling steps paused", 
   ServerProcess server(with_admin(sock, {{"worker_num", 3LL}, {"reload_cpu_percent", 10LL}}));
   server.wait_workers(3);
   // Two clients keep requests flowing until swctl returns (reload_cpu_percent paces a rolling
-  // reload only while the server dispatches requests).
-  std::atomic<bool> done{false};
-  std::atomic<int> answered{0};
-  std::vector<std::thread> clients;
-  for (int i = 0; i < 2; i++) {
-    clients.emplace_back([&] {
-      Client c(server.port());
-      while (!done.load()) {
-        if (c.call("echo x").rfind(" x") != std::string::npos) answered++;
-      }
-    });
-  }
-  REQUIRE(eventually([&] { return answered.load() >= 20; }));
+  // reload only while the workers handle requests).
+  EchoTraffic traffic(server.port(), 2);
+  REQUIRE(eventually([&] { return traffic.sent() >= 20; }));
   const Run r = swctl({"--socket", sock, "reload", "--wait"});
-  done = true;
-  for (auto& t : clients) t.join();
+  traffic.stop();
+  CHECK(traffic.failed() == 0);  // nothing lost across the paced reload
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(r.out.find("3 workers replaced, 0 forced, ") != std::string::npos);

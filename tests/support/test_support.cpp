@@ -80,6 +80,37 @@ std::string wait_reload_done(ServerProcess& server, std::chrono::milliseconds ti
   return line;
 }
 
+EchoTraffic::EchoTraffic(int port, int clients, Mode mode) {
+  for (int i = 0; i < clients; i++) {
+    threads_.emplace_back([this, port, mode, i] {
+      std::optional<Client> c;
+      for (int n = 0; !stop_.load(); n++) {
+        if (!c) c.emplace(port);
+        const std::string text = "c" + std::to_string(i) + "-" + std::to_string(n);
+        const std::string reply = c->call("echo " + text, 2s);  // "w<worker id> <text>"
+        sent_++;
+        if (reply.size() > text.size() &&
+            reply.compare(reply.size() - text.size() - 1, std::string::npos, " " + text) == 0) {
+          continue;
+        }
+        if (mode == Mode::Process) failed_++;
+        c.reset();
+      }
+    });
+  }
+}
+
+EchoTraffic::~EchoTraffic() {
+  stop();
+}
+
+void EchoTraffic::stop() {
+  stop_ = true;
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
 std::vector<std::vector<std::string>> reload_workers(const std::string& line) {
   std::vector<std::vector<std::string>> out;
   for (const auto& w : split(field(line, "workers"), ',')) out.push_back(split(w, ':'));
@@ -389,7 +420,7 @@ void install_command_server(Server& server, const EventChannel& events) {
                 : "err " + std::to_string(s.getLastError()));
     } else if (cmd == "reloads") {
       // The newest transaction: "id=N done=0|1 strategy=S trigger=T task_only=0|1 forced=N
-      // refused=N paced_ms=N ms=DURATION count=N workers=id:old:new:drain_ms:forced:cpu_us,..."
+      // refused=N paced_ms=N count=N workers=id:old:new:drain_ms:forced:cpu_us,..."
       const auto all = s.getReloads();
       if (all.empty()) {
         reply("none");
@@ -406,7 +437,6 @@ void install_command_server(Server& server, const EventChannel& events) {
             " strategy=" + r.strategy + " trigger=" + r.trigger +
             " task_only=" + (r.task_only ? "1" : "0") + " forced=" + std::to_string(r.forced) +
             " refused=" + std::to_string(r.refused) + " paced_ms=" + std::to_string(r.paced_ms) +
-            " ms=" + std::to_string(r.done ? (r.finished_at - r.started_at) * 1000 : -1.0) +
             " count=" + std::to_string(all.size()) + " workers=" + w);
     } else if (cmd == "winfo" && args.size() == 2) {
       const auto info = s.getWorkerInfo(std::stoi(args[1]));

@@ -4,12 +4,14 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "swkit/server.h"
@@ -120,6 +122,26 @@ class Client {
  private:
   int fd_ = -1;
   std::string buffered_;
+};
+
+// Client threads that send "echo" requests to the test server until stopped, each waiting for
+// its reply; joined however the test ends. In BASE mode a connection lives in its worker and
+// goes when the worker is replaced: a client then reconnects, and only PROCESS mode counts a
+// missing or wrong reply as a failure.
+class EchoTraffic {
+ public:
+  EchoTraffic(int port, int clients, Mode mode = Mode::Process);
+  ~EchoTraffic();
+  EchoTraffic(const EchoTraffic&) = delete;
+  EchoTraffic& operator=(const EchoTraffic&) = delete;
+  void stop();
+  int sent() const { return sent_.load(); }
+  int failed() const { return failed_.load(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> sent_{0}, failed_{0};
+  std::vector<std::thread> threads_;
 };
 
 // Live pids of a process group, read from /proc.
