@@ -10,6 +10,12 @@
 
 namespace swkit::detail {
 
+bool slot_runs(const WorkerSlot& slot, pid_t pid) {
+  return pid > 0 && slot.pid.load() == pid &&
+         slot.state.load() == static_cast<int32_t>(SlotState::Running) &&
+         slot.running_generation.load() == slot.generation.load();
+}
+
 const char* slot_state_name(SlotState s) {
   switch (s) {
     case SlotState::Starting:

@@ -88,7 +88,12 @@ struct alignas(64) WorkerSlot {
   std::atomic<int64_t> dispatch_count{0};
   std::atomic<int64_t> concurrency{0};
   std::atomic<int64_t> respawn_count{0};
-  std::atomic<int32_t> state{0};        // SlotState (the supervisor's view)
+  std::atomic<int32_t> state{0};  // SlotState (the supervisor's view)
+  // The generation of the process that last reported RUNNING here. An old process finishing
+  // its own start-up may store RUNNING after a reload forked its successor: RUNNING counts only
+  // when it was reported by the slot's current generation (slot_runs), and a process never
+  // reports over a newer generation (WorkerProcess::report_running).
+  std::atomic<uint32_t> running_generation{0};
   std::atomic<uint32_t> generation{0};  // id of the reload that started it (0 = initial)
   std::atomic<int64_t> backoff_until_ms{0};
   std::atomic<int32_t> retire_requested{0};  // max_request / stop(): replace me
@@ -127,6 +132,8 @@ enum class SlotState : int32_t {
   Backoff = 4
 };
 const char* slot_state_name(SlotState s);
+// Any process: pid is the slot's process and runs (RUNNING, reported by its generation).
+bool slot_runs(const WorkerSlot& slot, pid_t pid);
 
 enum class ReloadTrigger : int32_t { Signal = 0, Api = 1, Admin = 2 };
 

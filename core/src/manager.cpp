@@ -231,8 +231,7 @@ void Manager::start_user_processes() {
   if (users_started_ || stopping_) return;
   for (int id = 0; id < s_.event_workers() + s_.task_workers(); id++) {
     const WorkerSlot& slot = s_.arena->worker(id);
-    const bool running = procs_[id].pid > 0 && slot.pid.load() == procs_[id].pid &&
-                         slot.state.load() == static_cast<int32_t>(SlotState::Running);
+    const bool running = slot_runs(slot, procs_[id].pid);
     if (!running && !procs_[id].exited) return;
   }
   users_started_ = true;
@@ -484,8 +483,7 @@ void Manager::advance_reload() {
     const int id = r.queue[i];
     const pid_t cur = procs_[id].pid;
     const WorkerSlot& slot = s_.arena->worker(id);
-    const bool up = cur > 0 && slot.pid.load() == cur &&
-                    slot.state.load() == static_cast<int32_t>(SlotState::Running);
+    const bool up = slot_runs(slot, cur);
     // The record shows each successor as soon as it runs, not only when the reload ends.
     if (auto at = r.result_index.find(id); up && at != r.result_index.end()) {
       int32_t& new_pid = r.rec.results[at->second].new_pid;

@@ -73,6 +73,7 @@ WorkerProcess::WorkerProcess(ServerImpl& s, int id)
       id_(id),
       kind_(s.kind_of(id)),
       slot_(s.arena->worker(id)),
+      generation_(slot_.generation.load()),
       bus_(&s.arena->stats().pipe_packet_msg_id),
       result_bus_(&s.arena->stats().pipe_packet_msg_id) {
   if (s_.mode == Mode::Base && kind_ == ProcessKind::Event) {
@@ -117,6 +118,18 @@ int WorkerProcess::queue_fd() {
   return queue_fd_;
 }
 
+// RUNNING in the slot, unless a successor of a newer generation has reported already (this
+// process was still starting when a reload forked it).
+void WorkerProcess::report_running() {
+  uint32_t cur = slot_.running_generation.load();
+  while (cur <= generation_) {
+    if (slot_.running_generation.compare_exchange_weak(cur, generation_)) {
+      slot_.state.store(static_cast<int32_t>(SlotState::Running));
+      return;
+    }
+  }
+}
+
 // ---- the loop ----
 
 int WorkerProcess::run() {
@@ -129,7 +142,7 @@ int WorkerProcess::run() {
     sigemptyset(&term);
     sigaddset(&term, SIGTERM);
     sigprocmask(SIG_UNBLOCK, &term, nullptr);
-    slot_.state.store(static_cast<int32_t>(SlotState::Running));
+    report_running();
     s_.process_bodies[id_ - s_.event_workers() - s_.task_workers()](s_.api, id_);
     sigprocmask(SIG_BLOCK, &term, nullptr);
     // The manager starts it again, as Swoole does, unless it left work for the loop.
@@ -215,7 +228,7 @@ int WorkerProcess::run() {
   // Started during a reload: onWorkerStart ran at the reload's lower priority; serving does not.
   leave_reload_priority(s_.reload_priority);
   slot_.start_cpu_ns.store(process_cpu_ns(0));  // a reload's pacing counts it (reload_pace.h)
-  slot_.state.store(static_cast<int32_t>(SlotState::Running));
+  report_running();
   // Tell the manager at once (a reload waits for this worker to run before the next step).
   if (const pid_t manager = s_.arena->stats().manager_pid.load(); manager > 0) kill(manager, SIGIO);
   loop_.run();
@@ -318,7 +331,7 @@ void WorkerProcess::stop_tick() {
   if (retiring_ && !overdue) {
     // Leave only once the replacement runs: the slot shows a new pid in state RUNNING.
     const pid_t successor = slot_.pid.load();
-    if (successor == getpid() || slot_.state.load() != static_cast<int32_t>(SlotState::Running)) {
+    if (successor == getpid() || !slot_runs(slot_, successor)) {
       return;
     }
   }

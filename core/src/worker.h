@@ -102,6 +102,7 @@ class WorkerProcess : public ConnectionHost {
   void begin_stop(bool retire, bool wait_event);
   void stop_tick();
   void after_request();
+  void report_running();
   void stop_reading();
   void claim_pipe();
   void release_pipe();
@@ -110,6 +111,7 @@ class WorkerProcess : public ConnectionHost {
   int id_;
   ProcessKind kind_;
   WorkerSlot& slot_;
+  const uint32_t generation_;  // the slot's generation when this process was forked
   EventLoop loop_;
   MessageBus bus_;
   MessageBus result_bus_;

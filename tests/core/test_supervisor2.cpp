@@ -2,7 +2,8 @@
 // crash-loop backoff for task workers and user processes and its reset after a healthy
 // lifetime, requests in a callback across a reload, stop(other) and reload(true) from code,
 // signals sent to the manager, SIGRTMIN, task_max_request, user processes acting on a client
-// session, slot states under reload and after a crash, and the CPU priority of reload work.
+// session, slot states under reload and after a crash, a reload during a worker's start-up, and
+// the CPU priority of reload work.
 #include <catch2/catch.hpp>
 
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -444,6 +446,43 @@ TEST_CASE("a draining worker's slot shows its successor running and the reload i
   const std::string done = wait_reload_done(server);
   CHECK(field(done, "forced") == "0");
   CHECK(std::stoi(reload_workers(done)[0][3]) >= 0);
+}
+
+TEST_CASE("a reload that starts while a worker is still starting waits for the successor itself",
+          "[supervisor]") {
+  // The first worker is still in onWorkerStart when the reload forks its successor, and reports
+  // RUNNING after that: the reload must wait for the successor's own RUNNING, not take the old
+  // process's for it (it did: the reload ended while the successor was still starting).
+  ServerProcess server(
+      {.settings = {{"worker_num", 1LL}}, .customize = [](Server& s, const EventChannel& ev) {
+         const EventChannel* evp = &ev;
+         s.on("workerStart", [evp](Server& srv, int id) {
+           const auto info = srv.getWorkerInfo(id);
+           const uint32_t gen = info ? info->generation : 0;
+           evp->emit("starting " + std::to_string(gen));
+           // Simulated slow start-ups: the successor's is the longer one.
+           std::this_thread::sleep_for(gen == 0 ? 300ms : 800ms);
+           evp->emit("started " + std::to_string(gen));
+         });
+         s.on("afterReload", [evp](Server&) { evp->emit("afterreload"); });
+       }});
+  REQUIRE(server.events().wait_for("starting 0", 10s));
+  REQUIRE(kill(server.master(), SIGUSR1) == 0);  // during the first worker's onWorkerStart
+  std::vector<std::string> lines;
+  const auto deadline = Clock::now() + 15s;
+  while (Clock::now() < deadline && (lines.empty() || lines.back() != "afterreload")) {
+    if (auto line = server.events().next(100ms)) lines.push_back(*line);
+  }
+  std::string seen;
+  for (const auto& l : lines) seen += l + " | ";
+  INFO(seen);
+  REQUIRE(!lines.empty());
+  REQUIRE(lines.back() == "afterreload");
+  CHECK(std::find(lines.begin(), lines.end(), "started 1") != lines.end());  // before the end
+  Client c(server.port());
+  const std::string rec = c.call("reloads");
+  CHECK(field(rec, "done") == "1");
+  CHECK(field(rec, "forced") == "0");
 }
 
 TEST_CASE("after a crash the slot keeps the non-zero exit status of the dead process",
