@@ -144,7 +144,7 @@ struct ReloadWorkerResult {
   int32_t new_pid;
   int32_t drain_ms;  // SIGTERM to exit
   int32_t forced;    // 1 = SIGKILLed after max_wait_time
-  int32_t cpu_us;    // CPU of the replacement: fork, start-up, teardown (-1 = not measured)
+  int32_t cpu_us;    // CPU of the replacement (ReloadInfo::Worker::cpu_us; -1 = not yet)
 };
 
 // A reload transaction as the manager records it; the last kReloadHistory stay in the arena.

@@ -45,8 +45,8 @@ struct Config {
   // Reload work (the manager during a reload, successors until they serve, leaving workers)
   // runs this much nicer than the server (priority.h); 0 = same priority.
   int reload_nice = 19;
-  // A rolling reload's work takes at most this share of one CPU while the CPU is contended
-  // (reload_pace.h); 100 = no pacing.
+  // A rolling reload's work takes at most this share of one CPU while the workers handle
+  // requests (reload_pace.h); 100 = no pacing.
   int reload_cpu_percent = 25;
   // Task workers.
   int task_worker_num = 0;

@@ -566,10 +566,10 @@ void Manager::start_next_step() {
 }
 
 // Rolling: the step under way is done (its successor runs, its old process has left). Returns
-// the pause before the next step (0 for none).
+// the pause before the next step (0 for none, or no step open: a parallel reload opens none).
 int64_t Manager::close_step() {
   Reload& r = *reload_;
-  if (r.rec.parallel || !r.step_open || r.next == 0) return 0;
+  if (!r.step_open) return 0;
   r.step_open = false;
   const int id = r.queue[r.next - 1];
   if (const int64_t now = process_cpu_ns(0); now >= 0 && r.step_manager_cpu0_ns >= 0) {

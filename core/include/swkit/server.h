@@ -136,7 +136,8 @@ struct ReloadInfo {
     pid_t new_pid;
     int drain_ms;
     bool forced;
-    int cpu_us;  // CPU of the replacement: fork, start-up, teardown (-1 = not measured)
+    int cpu_us;  // CPU of the replacement: start-up, teardown and, rolling, the manager's fork
+                 // (-1 = not measured yet)
   };
   uint32_t id = 0;
   std::string trigger;   // signal, api, admin
